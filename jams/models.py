@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Phase(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    RUNNING = "running", "Submissions open"
+    JUDGING = "judging", "Judging"
+    FINISHED = "finished", "Finished"
+
+
+class Jam(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    title = models.CharField(max_length=200)
+    tagline = models.CharField(max_length=300, blank=True)
+    host = models.CharField(max_length=200, help_text="Shown as “Hosted by …”.")
+    description = models.TextField(blank=True, help_text="Markdown.")
+    starts_at = models.DateTimeField("start")
+    submission_deadline = models.DateTimeField()
+    judging_ends_at = models.DateTimeField("end of judging")
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        choices=timezone_choices,
+        validators=[validate_timezone],
+        help_text="The time zone the jam's times are announced in.",
+    )
+    cover_image = models.ImageField(upload_to="jams/covers/", blank=True)
+    signups_open = models.BooleanField(default=True)
+    max_team_size = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("submission_deadline")),
+                name="jam_starts_before_deadline",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(submission_deadline__lte=models.F("judging_ends_at")),
+                name="jam_deadline_before_judging_ends",
+            ),
+            models.CheckConstraint(condition=models.Q(max_team_size__gte=1), name="jam_team_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("jams:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_at and self.submission_deadline and self.submission_deadline <= self.starts_at:
+            errors["submission_deadline"] = "The submission deadline must be after the start."
+        if self.submission_deadline and self.judging_ends_at and self.judging_ends_at < self.submission_deadline:
+            errors["judging_ends_at"] = "Judging must end after the submission deadline."
+        if errors:
+            raise ValidationError(errors)
+
+    def phase_at(self, now: datetime) -> Phase:
+        if now < self.starts_at:
+            return Phase.UPCOMING
+        if now < self.submission_deadline:
+            return Phase.RUNNING
+        if now < self.judging_ends_at:
+            return Phase.JUDGING
+        return Phase.FINISHED
+
+    @property
+    def phase(self) -> Phase:
+        return self.phase_at(timezone.now())
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def accepts_signups_at(self, now: datetime) -> bool:
+        return self.signups_open and now < self.submission_deadline
+
+
+class Resource(models.Model):
+    class Kind(models.TextChoices):
+        NOTEBOOK = "notebook", "Notebook"
+        VIDEO = "video", "Video"
+        PAPER = "paper", "Paper"
+        TOOL = "tool", "Tool"
+        GUIDE = "guide", "Guide"
+        OTHER = "other", "Other"
+
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField("link", max_length=500)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Speaker(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="speakers")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    url = models.URLField("link", max_length=500, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Testimonial(models.Model):
+    """What a participant said about a past event; shown on every jam page."""
+
+    name = models.CharField(max_length=200)
+    event = models.CharField(max_length=200, help_text="Which event, e.g. “Interpretability hackathon”.")
+    quote = models.TextField()
+    is_published = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.event})"
+
+
+class SignUp(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="signups")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signups")
+    show_in_list = models.BooleanField(
+        "show my name on the sign-up list",
+        default=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the confirmation email went out, so a retried task never sends it twice.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jam", "user"], name="signup_one_per_person_per_jam"),
+        ]
+        verbose_name = "sign-up"
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.jam}"

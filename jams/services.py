@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_create
+
+from .models import Jam, SignUp
+
+
+class SignUpClosed(ValidationError):
+    pass
+
+
+class AlreadySignedUp(Exception):
+    def __init__(self, signup: SignUp):
+        super().__init__(f"{signup.user} is already signed up for {signup.jam}.")
+        self.signup = signup
+
+
+def signup_check_open(*, jam: Jam, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if now >= jam.submission_deadline:
+        raise SignUpClosed(f"{jam.title} is over, so it no longer takes sign-ups.")
+    if not jam.signups_open:
+        raise SignUpClosed(f"Sign-ups for {jam.title} are closed.")
+
+
+@transaction.atomic
+def signup_create(*, jam: Jam, user: User, show_in_list: bool = True, now: datetime | None = None) -> SignUp:
+    """Sign a person up and queue their confirmation email once the row is committed.
+
+    Raises SignUpClosed when the jam takes no sign-ups and AlreadySignedUp for a repeat.
+    """
+    signup_check_open(jam=jam, now=now)
+    existing = SignUp.objects.filter(jam=jam, user=user).select_related("jam", "user").first()
+    if existing:
+        raise AlreadySignedUp(existing)
+    try:
+        with transaction.atomic():
+            signup = SignUp.objects.create(jam=jam, user=user, show_in_list=show_in_list)
+    except IntegrityError:
+        # A double click raced us to the unique constraint.
+        raise AlreadySignedUp(SignUp.objects.select_related("jam", "user").get(jam=jam, user=user)) from None
+
+    from .tasks import signup_confirmation_send_task
+
+    transaction.on_commit(lambda: signup_confirmation_send_task.delay(signup_id=signup.pk))
+    return signup
+
+
+@transaction.atomic
+def signup_create_with_account(
+    *, jam: Jam, display_name: str, email: str, password: str, show_in_list: bool = True
+) -> SignUp:
+    """A visitor's account and sign-up, both or neither."""
+    signup_check_open(jam=jam)
+    user = user_create(email=email, display_name=display_name, password=password)
+    return signup_create(jam=jam, user=user, show_in_list=show_in_list)
+
+
+def signup_confirmation_deliver(*, signup_id: int) -> bool:
+    """Send a sign-up's confirmation email unless it already went out.
+
+    The row stays locked while the message is sent, so two runs of the task for the same
+    sign-up send it once. Returns whether this call sent it. SMTP errors propagate so the
+    task can retry.
+    """
+    from .emails import signup_confirmation_message
+
+    with transaction.atomic():
+        signup = (
+            SignUp.objects.select_for_update(of=("self",))
+            .select_related("jam", "user")
+            .filter(pk=signup_id, confirmation_sent_at__isnull=True)
+            .first()
+        )
+        if signup is None:
+            return False
+        signup_confirmation_message(signup=signup).send()
+        signup.confirmation_sent_at = timezone.now()
+        signup.save(update_fields=["confirmation_sent_at"])
+    return True

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.safestring import SafeString
+
+from jams.markdown import render_markdown
+from jams.models import Jam, Phase
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.simple_tag
+def jam_date_range(jam: Jam) -> str:
+    """“June 10th to June 11th 2023”, in the jam's own time zone."""
+    start = timezone.localtime(jam.starts_at, jam.tzinfo)
+    end = timezone.localtime(jam.submission_deadline, jam.tzinfo)
+    if start.year == end.year:
+        return f"{date_format(start, 'F jS')} to {date_format(end, 'F jS Y')}"
+    return f"{date_format(start, 'F jS Y')} to {date_format(end, 'F jS Y')}"
+
+
+@register.filter
+def in_jam_tz(value: datetime, jam: Jam) -> datetime:
+    return timezone.localtime(value, jam.tzinfo)
+
+
+def countdown_parts(remaining_seconds: float) -> dict[str, int]:
+    total = max(0, int(remaining_seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    return {"days": days, "hours": hours, "minutes": minutes, "seconds": seconds}
+
+
+ENDED_NOTES = {
+    Phase.JUDGING: "You can now judge entries.",
+    Phase.FINISHED: "Judging has ended.",
+}
+
+
+@register.inclusion_tag("jams/_countdown.html")
+def countdown(jam: Jam, now: datetime) -> dict:
+    phase = jam.phase_at(now)
+    target = jam.starts_at if phase == Phase.UPCOMING else jam.submission_deadline
+    return {
+        "jam": jam,
+        "phase": phase,
+        "now": now,
+        "parts": countdown_parts((target - now).total_seconds()),
+        "ended": phase in (Phase.JUDGING, Phase.FINISHED),
+        "ended_note": ENDED_NOTES.get(phase, ENDED_NOTES[Phase.JUDGING]),
+        "date_range": jam_date_range(jam),
+    }

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "jams"
+
+urlpatterns = [
+    path("<slug:slug>/", views.jam_detail, name="detail"),
+    path("<slug:slug>/signup/", views.jam_signup, name="signup"),
+    path("<slug:slug>/calendar.ics", views.jam_calendar, name="calendar"),
+]

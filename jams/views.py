@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from .calendar import jam_calendar_ics
+from .forms import SignUpForm, SignUpWithAccountForm
+from .models import Jam
+from .selectors import jam_get_for_page, jams_by_phase, signup_for, testimonial_list
+from .services import AlreadySignedUp, SignUpClosed, signup_check_open, signup_create, signup_create_with_account
+
+SIGNED_UP_MESSAGE = "You have successfully been signed up! You should receive an email with further information."
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "jams/jam_list.html", {"jams": jams_by_phase()})
+
+
+def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = jam_get_for_page(slug=slug)
+    now = timezone.now()
+    context = {
+        "jam": jam,
+        "phase": jam.phase_at(now),
+        "now": now,
+        "signup": signup_for(jam=jam, user=request.user),
+        "accepts_signups": jam.accepts_signups_at(now),
+        "testimonials": testimonial_list(),
+    }
+    return render(request, "jams/jam_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def jam_signup(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = get_object_or_404(Jam, slug=slug)
+    existing = signup_for(jam=jam, user=request.user)
+    if existing:
+        messages.info(request, f"You're already signed up for {jam.title}.")
+        return redirect(jam)
+    try:
+        signup_check_open(jam=jam)
+    except SignUpClosed as closed:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "jams/signup_form.html", {"jam": jam, "closed": closed.message}, status=status)
+
+    form_class = SignUpForm if request.user.is_authenticated else SignUpWithAccountForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _signup_from_form(request, jam, form)
+        except AlreadySignedUp:
+            messages.info(request, f"You're already signed up for {jam.title}.")
+            return redirect(jam)
+        except SignUpClosed as closed:
+            return render(request, "jams/signup_form.html", {"jam": jam, "closed": closed.message}, status=403)
+        except IntegrityError:
+            # Someone made an account with this email between validation and save.
+            form.add_error("email", "An account with this email already exists. Log in to sign up with it.")
+        else:
+            messages.success(request, SIGNED_UP_MESSAGE)
+            return redirect(jam.get_absolute_url() + "#signups")
+    return render(request, "jams/signup_form.html", {"jam": jam, "form": form})
+
+
+def _signup_from_form(request: HttpRequest, jam: Jam, form: SignUpForm) -> None:
+    data = form.cleaned_data
+    if request.user.is_authenticated:
+        signup_create(jam=jam, user=request.user, show_in_list=data["show_in_list"])
+        return
+    signup = signup_create_with_account(
+        jam=jam,
+        display_name=data["display_name"],
+        email=data["email"],
+        password=data["password"],
+        show_in_list=data["show_in_list"],
+    )
+    login(request, signup.user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+def jam_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = get_object_or_404(Jam, slug=slug)
+    response = HttpResponse(jam_calendar_ics(jam=jam), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{jam.slug}.ics"'
+    return response
