@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from .calendar import jam_calendar_ics
 from .models import SignUp
@@ -16,8 +17,9 @@ def signup_confirmation_message(*, signup: SignUp) -> EmailMultiAlternatives:
         "jam": jam,
         "user": signup.user,
         "jam_url": settings.SITE_URL + jam.get_absolute_url(),
-        "starts_at": timezone.localtime(jam.starts_at, jam.tzinfo),
-        "deadline": timezone.localtime(jam.submission_deadline, jam.tzinfo),
+        # Formatted here: the template `date` filter would turn them back into UTC.
+        "starts_at": date_format(timezone.localtime(jam.starts_at, jam.tzinfo), "l j F Y, H:i"),
+        "deadline": date_format(timezone.localtime(jam.submission_deadline, jam.tzinfo), "l j F Y, H:i"),
     }
     subject = render_to_string("emails/jams/signup_confirmation_subject.txt", context).strip()
     text = render_to_string("emails/jams/signup_confirmation_body.txt", context)

@@ -29,8 +29,12 @@ def jam_date_range(jam: Jam) -> str:
 
 
 @register.filter
-def in_jam_tz(value: datetime, jam: Jam) -> datetime:
-    return timezone.localtime(value, jam.tzinfo)
+def jam_time(value: datetime, jam: Jam) -> str:
+    """“Sat 10 Jun 2023, 10:00 (Europe/London)”: a time as the jam announces it.
+
+    Formatted here because the `date` filter would convert back to the site's time zone.
+    """
+    return f"{date_format(timezone.localtime(value, jam.tzinfo), 'D j M Y, H:i')} ({jam.timezone})"
 
 
 def countdown_parts(remaining_seconds: float) -> dict[str, int]:

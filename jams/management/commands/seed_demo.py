@@ -1,0 +1,265 @@
+"""Demo data for `make run`: the ARENA jam from the seed page, a running and an upcoming jam.
+
+Idempotent: running it again updates the same rows (and moves the running and upcoming
+jams' dates so they stay running and upcoming). It refuses to run with DEBUG off, so it
+can never put demo logins on a production site.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+
+DEMO_PASSWORD = "demo-password-123"
+DEMO_LOGINS = [
+    ("organizer@example.com", "Olivia Organizer", True),
+    ("judge@example.com", "Jules Judge", False),
+    ("participant@example.com", "Pat Participant", False),
+]
+
+ARENA_DESCRIPTION = """\
+Interpretability research is an exciting and growing field of machine learning. If we are \
+able to understand what happens within neural networks in diverse domains, we can see why \
+the network gives us specific outputs and detect deception, understand choices, and change \
+how they work.
+
+Mechanistic interpretability is a field focused on reverse-engineering neural networks. \
+This can both be how Transformers do a very specific task and how models suddenly improve. \
+Check out our speaker Neel Nanda's \
+[200+ research ideas in mechanistic interpretability](https://www.alignmentforum.org/s/yivyHaCAmMJ3CqSyj).
+
+### Quickstart to Mechanistic Interpretability
+
+Neel Nanda's [quickstart guide](https://www.neelnanda.io/mechanistic-interpretability/quickstart) \
+to creating research within the Jam's topic, mechanistic interpretability. Get an intro to \
+the mech-int mindset, what a Transformer is, and which problems to work on.
+
+### Submit your project
+
+As you create your project presentations, upload your slides here, too. We recommend you \
+also make a recording of your slideshow with the recording capability of e.g. Keynote, \
+Powerpoint, and Slides (using Vimeo).
+"""
+
+ARENA_RESOURCES = [
+    (
+        "Coding GPT-2 from scratch",
+        "notebook",
+        "https://colab.research.google.com/github/neelnanda-io/Easy-Transformer/blob/clean-transformer-demo/"
+        "Clean_Transformer_Demo_Template.ipynb",
+        "This notebook enables you to write GPT-2 from scratch with the help of the in-depth tutorial by Neel Nanda.",
+    ),
+    (
+        "Andrej Karpathy: Neural Networks, Zero to Hero",
+        "video",
+        "https://www.youtube.com/playlist?list=PLAqhIrjkxbuWI23v9cThsA9GvCAUhRvKZ",
+        "A longer series of tutorials that takes Transformers and language modeling from the basics.",
+    ),
+    (
+        "See an example of a research process using TransformerLens",
+        "notebook",
+        "https://colab.research.google.com/github/neelnanda-io/TransformerLens/blob/main/demos/"
+        "Exploratory_Analysis_Demo.ipynb",
+        "Neel shows a live research process: experiment design, model training, surface level "
+        "interpretability and reverse engineering.",
+    ),
+    (
+        "Replicate the “Interpretability in the Wild” paper",
+        "paper",
+        "https://arxiv.org/abs/2211.00593",
+        "Reverse engineer a very specific task: direct logit attribution, attention patterns and activation patching.",
+    ),
+    (
+        "Running TransformerLens to easily analyze activations in language models",
+        "notebook",
+        "https://colab.research.google.com/github/neelnanda-io/TransformerLens/blob/main/demos/Main_Demo.ipynb",
+        "Loading and running models, saving activations from a run, and hooks to intervene on activations.",
+    ),
+    (
+        "Transformer Visualizer: a Redwood Research tool for Transformer interaction",
+        "tool",
+        "https://github.com/redwoodresearch/Easy-Transformer",
+        "Open the visualizer and read the documentation to work with the Transformer Visualizer tool.",
+    ),
+    (
+        "Rank-One Model Editing (ROME): editing Transformers' token associations",
+        "paper",
+        "https://rome.baulab.info/",
+        "The causal tracing method to edit a model's association between tokens.",
+    ),
+    (
+        "Analyses into grokking",
+        "paper",
+        "https://arxiv.org/abs/2301.05217",
+        "Progress measures for grokking via mechanistic interpretability, with the notebook and Twitter thread.",
+    ),
+]
+
+ARENA_SIGNUPS = [
+    "Can Rager", "Arthur Conmy", "Alejandro Acelas", "Rusheb", "James Campbell", "Robert Cooper",
+    "Lucy Farnik", "Alexandre Variengien", "Felix Hofstätter", "Jan Betley", "Phillip Guo",
+    "Jonas Kgomo", "Callum", "Samuel Selleck", "Diego",
+]  # fmt: skip
+
+TESTIMONIALS = [
+    (
+        "Jason Hoelscher-Obermaier",
+        "Interpretability hackathon",
+        "The hackathon was a really great way to try out research on AI interpretability and getting in touch "
+        "with other people working on this. The input, resources and feedback provided by the team organizers "
+        "and in particular by Neel Nanda were super helpful and very motivating!",
+    ),
+    (
+        "Luca De Leo",
+        "AI Trends hackathon",
+        "I found the hackaton very cool, I think it lowered my hesitance in participating in stuff like this in "
+        "the future significantly. A whole bunch of lessons learned and Jaime and Pablo were very kind and "
+        "helpful through the whole process.",
+    ),
+    (
+        "Alejandro González",
+        "Interpretabiity hackathon",
+        "I was not that interested in AI safety and didn't know that much about machine learning before, but I "
+        "heard from this hackathon thanks to a friend, and I don't regret participating! I've learned a ton, "
+        "and it was a refreshing weekend for me.",
+    ),
+    (
+        "Alex Foote",
+        "Interpretability hackathon",
+        "A great experience! A fun and welcoming event with some really useful resources for starting to do "
+        "interpretability research. And a lot of interesting projects to explore at the end!",
+    ),
+    (
+        "Sam Glendenning",
+        "Interpretability hackathon",
+        "Was great to hear directly from accomplished AI safety researchers and try investigating some of the "
+        "questions they thought were high impact.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo jams and the demo logins (DEBUG only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs with DEBUG on: it creates logins with a public password.")
+        with transaction.atomic():
+            self._logins()
+            self._testimonials()
+            self._arena()
+            self._running()
+            self._upcoming()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
+        for email, _name, _staff in DEMO_LOGINS:
+            self.stdout.write(f"  {email:<26} password: {DEMO_PASSWORD}")
+
+    def _user(self, email: str, name: str, *, password: str | None = None, superuser: bool = False) -> User:
+        user, _ = User.objects.update_or_create(
+            email=email,
+            defaults={"display_name": name, "is_staff": superuser, "is_superuser": superuser, "is_active": True},
+        )
+        if password:
+            user.set_password(password)
+        elif user.has_usable_password():
+            user.set_unusable_password()
+        user.save()
+        return user
+
+    def _logins(self) -> None:
+        for email, name, superuser in DEMO_LOGINS:
+            self._user(email, name, password=DEMO_PASSWORD, superuser=superuser)
+
+    def _testimonials(self) -> None:
+        for order, (name, event, quote) in enumerate(TESTIMONIALS):
+            Testimonial.objects.update_or_create(name=name, event=event, defaults={"quote": quote, "order": order})
+
+    def _jam(self, slug: str, **fields) -> Jam:
+        jam, _ = Jam.objects.update_or_create(slug=slug, defaults=fields)
+        return jam
+
+    def _arena(self) -> None:
+        london = ZoneInfo("Europe/London")
+        jam = self._jam(
+            "arena-interpretability-hackathon",
+            title="ARENA Interpretability Hackathon",
+            tagline="Reverse-engineer neural networks in a weekend with mechanistic interpretability.",
+            host="ARENA",
+            description=ARENA_DESCRIPTION,
+            timezone="Europe/London",
+            starts_at=datetime(2023, 6, 10, 10, 0, tzinfo=london),
+            submission_deadline=datetime(2023, 6, 11, 22, 0, tzinfo=london),
+            judging_ends_at=datetime(2023, 6, 25, 22, 0, tzinfo=london),
+            signups_open=True,
+            max_team_size=5,
+        )
+        jam.resources.all().delete()
+        Resource.objects.bulk_create(
+            Resource(jam=jam, order=i, title=t, kind=k, url=u, description=d)
+            for i, (t, k, u, d) in enumerate(ARENA_RESOURCES)
+        )
+        jam.speakers.all().delete()
+        Speaker.objects.create(
+            jam=jam,
+            order=0,
+            name="Neel Nanda",
+            role="Mechanistic interpretability researcher",
+            url="https://www.neelnanda.io/",
+        )
+        for name in ARENA_SIGNUPS:
+            user = self._user(f"{slugify(name)}@arena.example.com", name)
+            SignUp.objects.get_or_create(jam=jam, user=user, defaults={"confirmation_sent_at": jam.starts_at})
+
+    def _running(self) -> None:
+        now = timezone.now().replace(second=0, microsecond=0)
+        jam = self._jam(
+            "ai-evaluations-sprint",
+            title="AI Evaluations Sprint",
+            tagline="Build an evaluation that tells us something new about what language models can do.",
+            host="Apart Research",
+            description=(
+                "Design, run and write up a **model evaluation** in one weekend.\n\n"
+                "Teams of up to four. Bring a question about model behaviour; leave with a result "
+                "and a write-up."
+            ),
+            timezone="UTC",
+            starts_at=now - timedelta(days=1),
+            submission_deadline=now + timedelta(days=2),
+            judging_ends_at=now + timedelta(days=9),
+            signups_open=True,
+            max_team_size=4,
+        )
+        if not jam.resources.exists():
+            Resource.objects.create(
+                jam=jam,
+                order=0,
+                kind="guide",
+                title="Inspect: a framework for large language model evaluations",
+                url="https://inspect.aisi.org.uk/",
+                description="Write an evaluation as a dataset, a solver and a scorer.",
+            )
+
+    def _upcoming(self) -> None:
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        self._jam(
+            "multi-agent-safety-jam",
+            title="Multi-Agent Safety Jam",
+            tagline="What goes wrong when many AI agents meet, and how do we notice?",
+            host="Cooperative AI",
+            description="Explore cooperation, collusion and conflict between AI agents.",
+            timezone="America/New_York",
+            starts_at=now + timedelta(days=14),
+            submission_deadline=now + timedelta(days=16),
+            judging_ends_at=now + timedelta(days=23),
+            signups_open=True,
+            max_team_size=5,
+        )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+
+PASSWORD = "a-long-test-password-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    display_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class JamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Jam
+
+    title = factory.Sequence(lambda n: f"Test Jam {n}")
+    slug = factory.Sequence(lambda n: f"test-jam-{n}")
+    tagline = "A weekend of research"
+    host = "Test Host"
+    description = "Build *something*."
+    timezone = "UTC"
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    submission_deadline = factory.LazyAttribute(lambda jam: jam.starts_at + timedelta(days=2))
+    judging_ends_at = factory.LazyAttribute(lambda jam: jam.submission_deadline + timedelta(days=7))
+    signups_open = True
+    max_team_size = 4
+
+    @classmethod
+    def running(cls, **kwargs) -> Jam:
+        now = timezone.now()
+        return cls(starts_at=now - timedelta(days=1), submission_deadline=now + timedelta(days=1), **kwargs)
+
+    @classmethod
+    def upcoming(cls, **kwargs) -> Jam:
+        now = timezone.now()
+        return cls(starts_at=now + timedelta(days=7), submission_deadline=now + timedelta(days=9), **kwargs)
+
+    @classmethod
+    def judging(cls, **kwargs) -> Jam:
+        now = timezone.now()
+        return cls(
+            starts_at=now - timedelta(days=3),
+            submission_deadline=now - timedelta(days=1),
+            judging_ends_at=now + timedelta(days=6),
+            **kwargs,
+        )
+
+    @classmethod
+    def finished(cls, **kwargs) -> Jam:
+        now = timezone.now()
+        return cls(
+            starts_at=now - timedelta(days=30),
+            submission_deadline=now - timedelta(days=28),
+            judging_ends_at=now - timedelta(days=20),
+            **kwargs,
+        )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    jam = factory.SubFactory(JamFactory)
+    title = factory.Sequence(lambda n: f"Resource {n}")
+    description = "Read this first."
+    url = factory.Sequence(lambda n: f"https://example.com/resource/{n}")
+    kind = Resource.Kind.NOTEBOOK
+    order = factory.Sequence(int)
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    jam = factory.SubFactory(JamFactory)
+    name = factory.Faker("name")
+    role = "Researcher"
+    url = "https://example.com/speaker"
+    order = factory.Sequence(int)
+
+
+class TestimonialFactory(factory.django.DjangoModelFactory):
+    __test__ = False  # not a pytest test class, despite the name
+
+    class Meta:
+        model = Testimonial
+
+    name = factory.Faker("name")
+    event = "Interpretability hackathon"
+    quote = "A great weekend."
+
+
+class SignUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignUp
+
+    jam = factory.SubFactory(JamFactory)
+    user = factory.SubFactory(UserFactory)
+    show_in_list = True

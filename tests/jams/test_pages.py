@@ -1,0 +1,142 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jams.models import Phase
+from tests.factories import JamFactory, ResourceFactory, SignUpFactory, SpeakerFactory, TestimonialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_running_then_upcoming_then_past(client):
+    past = JamFactory.finished(title="Past Jam")
+    upcoming = JamFactory.upcoming(title="Upcoming Jam")
+    running = JamFactory.running(title="Running Jam")
+    judging = JamFactory.judging(title="Judging Jam")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    jams = response.context["jams"]
+    assert (jams.running, jams.upcoming, jams.past) == ([running], [upcoming], [judging, past])
+    html = response.content.decode()
+    assert html.index("Running Jam") < html.index("Upcoming Jam") < html.index("Judging Jam") < html.index("Past Jam")
+
+
+def test_jam_page_shows_what_the_seed_page_shows(client):
+    jam = JamFactory.running(host="ARENA", description="## About\n\nReverse-engineer **networks**.")
+    ResourceFactory(jam=jam, title="Coding GPT-2 from scratch", url="https://colab.example/gpt2")
+    SpeakerFactory(jam=jam, name="Neel Nanda", role="Speaker")
+    SignUpFactory(jam=jam, user__display_name="Can Rager")
+    SignUpFactory(jam=jam, user__display_name="Hidden Person", show_in_list=False)
+    TestimonialFactory(name="Alex Foote", quote="A great experience!")
+
+    response = client.get(jam.get_absolute_url())
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Hosted by ARENA" in html
+    assert "<strong>networks</strong>" in html
+    assert 'href="https://colab.example/gpt2"' in html
+    assert "Neel Nanda" in html
+    assert "Can Rager" in html
+    assert "Hidden Person" not in html
+    assert response.context["jam"].signup_count == 2
+    assert "A great experience!" in html
+    assert "Submissions due in" in html
+    assert 'href="/jams/%s/signup/"' % jam.slug in html
+
+
+def test_jam_page_countdown_is_rendered_on_the_server(client):
+    now = timezone.now()
+    jam = JamFactory(
+        starts_at=now - timedelta(days=1), submission_deadline=now + timedelta(days=2, hours=3, minutes=4, seconds=30)
+    )
+
+    parts = client.get(jam.get_absolute_url()).context["phase"], None
+    html = client.get(jam.get_absolute_url()).content.decode()
+
+    assert parts[0] == Phase.RUNNING
+    assert 'data-unit="days">02<' in html
+    assert 'data-unit="hours">03<' in html
+    assert 'data-unit="minutes">04<' in html
+    assert f'data-deadline="{jam.submission_deadline.isoformat()}"' in html
+    assert "data-server-now=" in html
+    assert "<script>" not in html  # no inline script: countdown.js is a static file
+
+
+def test_jam_page_upcoming_says_starts_in(client):
+    jam = JamFactory.upcoming()
+    html = client.get(jam.get_absolute_url()).content.decode()
+    assert "Starts in</p>" in html
+
+
+def test_jam_page_after_deadline_says_it_ran_and_judging_is_open(client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    jam = JamFactory(
+        timezone="Europe/London",
+        starts_at=datetime(2023, 6, 10, 10, tzinfo=london),
+        submission_deadline=datetime(2023, 6, 11, 22, tzinfo=london),
+        judging_ends_at=timezone.now() + timedelta(days=3),
+    )
+    html = client.get(jam.get_absolute_url()).content.decode()
+    assert "This hackathon ran from June 10th to June 11th 2023. You can now judge entries." in html
+
+
+def test_jam_page_shows_times_in_the_jams_time_zone(client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    jam = JamFactory(
+        timezone="America/New_York",
+        starts_at=datetime(2030, 1, 5, 14, 0, tzinfo=ZoneInfo("UTC")),
+        submission_deadline=datetime(2030, 1, 7, 14, 0, tzinfo=ZoneInfo("UTC")),
+        judging_ends_at=datetime(2030, 1, 14, tzinfo=ZoneInfo("UTC")),
+    )
+    html = client.get(jam.get_absolute_url()).content.decode()
+    assert "Sat 5 Jan 2030, 09:00 (America/New_York)" in html
+    assert 'datetime="2030-01-05T14:00:00+00:00" data-local-time' in html
+
+
+def test_unknown_jam_is_a_styled_404(client):
+    response = client.get("/jams/no-such-jam/")
+    assert response.status_code == 404
+    assert "We couldn't find that page" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "<script>alert('x')</script>",
+        "[click me](javascript:alert('x'))",
+        '<a href="javascript:alert(1)">x</a>',
+        '<img src=x onerror="alert(1)">',
+    ],
+)
+def test_markdown_is_rendered_harmless(client, evil):
+    jam = JamFactory.running(description=f"Hello\n\n{evil}")
+    html = client.get(jam.get_absolute_url()).content.decode()
+    description = html.split('class="jam-description', 1)[1].split("</section>", 1)[0]
+    assert "<script" not in description
+    assert "javascript:" not in description
+    assert "onerror" not in description
+    assert "Hello" in description
+
+
+def test_calendar_file_has_the_jam(client):
+    jam = JamFactory.running(title="Calendar Jam")
+    response = client.get(f"/jams/{jam.slug}/calendar.ics")
+
+    from icalendar import Calendar
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Calendar Jam"
+    assert event.decoded("DTSTART") == jam.starts_at.replace(microsecond=0)
+    assert event.decoded("DTEND") == jam.submission_deadline.replace(microsecond=0)
+    assert str(event["URL"]).endswith(jam.get_absolute_url())
