@@ -49,7 +49,7 @@ def jam_signup(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "jams/signup_form.html", {"jam": jam, "closed": closed.message}, status=status)
 
     form_class = SignUpForm if request.user.is_authenticated else SignUpWithAccountForm
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             _signup_from_form(request, jam, form)

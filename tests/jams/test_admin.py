@@ -1,0 +1,129 @@
+import csv
+import io
+
+import pytest
+
+from jams.models import Jam, SignUp
+from tests.factories import JamFactory, SignUpFactory, UserFactory
+from tests.querycount import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def test_admin_jam_list_shows_phase_and_signup_count(client, organizer):
+    jam = JamFactory.running(title="Counted Jam")
+    SignUpFactory.create_batch(3, jam=jam)
+
+    response = client.get("/admin/jams/jam/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Submissions open" in html
+    row = html.split("Counted Jam", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="field-signup_count">3</td>' in row
+
+
+def test_admin_jam_list_counts_signups_in_one_query(client, organizer):
+    SignUpFactory(jam=JamFactory.running())
+    one = count_queries(lambda: client.get("/admin/jams/jam/"))
+    for _ in range(30):
+        SignUpFactory.create_batch(2, jam=JamFactory.running())
+
+    many = count_queries(lambda: client.get("/admin/jams/jam/"))
+
+    assert one == many
+
+
+def test_admin_jam_phase_filter(client, organizer):
+    JamFactory.running(title="Now Jam")
+    JamFactory.finished(title="Old Jam")
+
+    html = client.get("/admin/jams/jam/?phase=finished").content.decode()
+
+    assert "Old Jam" in html
+    assert "Now Jam" not in html
+
+
+def test_admin_adds_a_jam_with_resources_and_speakers(client, organizer):
+    data = {
+        "title": "New Jam", "slug": "new-jam", "tagline": "", "host": "ARENA", "description": "Hi",
+        "timezone": "Europe/London",
+        "starts_at_0": "2031-06-10", "starts_at_1": "10:00:00",
+        "submission_deadline_0": "2031-06-11", "submission_deadline_1": "22:00:00",
+        "judging_ends_at_0": "2031-06-25", "judging_ends_at_1": "22:00:00",
+        "signups_open": "on", "max_team_size": "4",
+        "resources-TOTAL_FORMS": "1", "resources-INITIAL_FORMS": "0",
+        "resources-0-order": "0", "resources-0-title": "Notebook", "resources-0-kind": "notebook",
+        "resources-0-url": "https://example.com/nb", "resources-0-description": "",
+        "speakers-TOTAL_FORMS": "1", "speakers-INITIAL_FORMS": "0",
+        "speakers-0-order": "0", "speakers-0-name": "Neel Nanda", "speakers-0-role": "", "speakers-0-url": "",
+    }  # fmt: skip
+
+    response = client.post("/admin/jams/jam/add/", data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    jam = Jam.objects.get(slug="new-jam")
+    assert [r.title for r in jam.resources.all()] == ["Notebook"]
+    assert [s.name for s in jam.speakers.all()] == ["Neel Nanda"]
+
+
+def test_admin_refuses_a_deadline_before_the_start(client, organizer):
+    data = {
+        "title": "Bad Jam", "slug": "bad-jam", "host": "ARENA", "timezone": "UTC",
+        "starts_at_0": "2031-06-10", "starts_at_1": "10:00:00",
+        "submission_deadline_0": "2031-06-09", "submission_deadline_1": "10:00:00",
+        "judging_ends_at_0": "2031-06-25", "judging_ends_at_1": "22:00:00",
+        "max_team_size": "4",
+        "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
+        "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    response = client.post("/admin/jams/jam/add/", data)
+
+    assert response.status_code == 200
+    assert "The submission deadline must be after the start." in response.content.decode()
+    assert not Jam.objects.filter(slug="bad-jam").exists()
+
+
+def test_admin_signups_search(client, organizer):
+    SignUpFactory(user__display_name="Lucy Farnik")
+    SignUpFactory(user__display_name="Jan Betley")
+
+    html = client.get("/admin/jams/signup/?q=farnik").content.decode()
+
+    assert "Lucy Farnik" in html
+    assert "Jan Betley" not in html
+
+
+def test_admin_signups_csv_export(client, organizer):
+    jam = JamFactory.running(title="Export Jam")
+    first = SignUpFactory(jam=jam, user__display_name="Can Rager", user__email="can@example.com")
+    SignUpFactory(jam=jam, user__display_name="=HYPERLINK(1)", user__email="evil@example.com")
+    SignUpFactory(user__display_name="Not Selected")
+
+    response = client.post(
+        "/admin/jams/signup/",
+        {"action": "export_csv", "_selected_action": [s.pk for s in SignUp.objects.filter(jam=jam)]},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["name", "email", "jam", "signed up at"]
+    assert rows[1] == ["Can Rager", "can@example.com", "Export Jam", first.created_at.isoformat()]
+    assert rows[2][0] == "'=HYPERLINK(1)"
+    assert len(rows) == 3
+
+
+def test_admin_is_closed_to_participants(client):
+    client.force_login(UserFactory())
+    response = client.get("/admin/jams/signup/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -1,0 +1,105 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from jams.services import signup_confirmation_deliver, signup_create
+from jams.tasks import signup_confirmation_send_task
+from tests.factories import JamFactory, SignUpFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signup(db):
+    jam = JamFactory(
+        title="ARENA Interpretability Hackathon",
+        timezone="Europe/London",
+        starts_at=datetime(2031, 6, 10, 9, tzinfo=ZoneInfo("UTC")),
+        submission_deadline=datetime(2031, 6, 11, 21, tzinfo=ZoneInfo("UTC")),
+        judging_ends_at=datetime(2031, 6, 25, tzinfo=ZoneInfo("UTC")),
+    )
+    return SignUpFactory(jam=jam, user__display_name="Can Rager", user__email="can@example.com")
+
+
+def test_signup_confirmation_has_subject_text_html_and_calendar(signup):
+    assert signup_confirmation_deliver(signup_id=signup.pk) is True
+
+    (message,) = mail.outbox
+    assert message.subject == "You're signed up for ARENA Interpretability Hackathon"
+    assert message.to == ["can@example.com"]
+    assert "Hi Can Rager," in message.body
+    # Times in the jam's own time zone (London is on summer time: UTC+1).
+    assert "Starts: Tuesday 10 June 2031, 10:00 (Europe/London)" in message.body
+    assert "Submissions due: Wednesday 11 June 2031, 22:00 (Europe/London)" in message.body
+    assert f"/jams/{signup.jam.slug}/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "<strong>ARENA Interpretability Hackathon</strong>" in html
+    name, content, attachment_type = message.attachments[0]
+    assert (name, attachment_type) == (f"{signup.jam.slug}.ics", "text/calendar")
+    event = Calendar.from_ical(content).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == signup.jam.starts_at
+
+
+def test_signup_confirmation_is_sent_once_even_if_the_task_runs_twice(signup):
+    first = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk}).get()
+    second = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk}).get()
+
+    signup.refresh_from_db()
+    assert (first, second) == (True, False)
+    assert len(mail.outbox) == 1
+    assert signup.confirmation_sent_at is not None
+
+
+def test_signup_confirmation_for_a_deleted_signup_is_skipped(signup):
+    signup_id = signup.pk
+    signup.delete()
+    assert signup_confirmation_send_task.apply(kwargs={"signup_id": signup_id}).get() is False
+    assert mail.outbox == []
+
+
+def test_signup_queues_the_confirmation_on_commit_only(running_jam, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        signup_create(jam=running_jam, user=user)
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+
+
+def test_signup_confirmation_retries_when_smtp_fails(signup, smtp_sink, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
+    smtp_sink.refuse_next(2)
+
+    result = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk})
+
+    signup.refresh_from_db()
+    assert result.successful()
+    assert smtp_sink.refused == 2
+    assert [m["To"] for m in smtp_sink.messages] == ["can@example.com"]
+    assert signup.confirmation_sent_at is not None
+
+
+def test_signup_confirmation_task_backs_off_between_retries():
+    task = signup_confirmation_send_task
+    assert task.retry_backoff == 30
+    assert task.retry_backoff_max == 30 * 60
+    assert task.max_retries == 8
+
+
+def test_signup_confirmation_gives_up_without_marking_sent(signup, smtp_sink, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
+    smtp_sink.refuse_next(100)
+
+    result = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk})
+
+    signup.refresh_from_db()
+    assert result.failed()
+    assert smtp_sink.refused == signup_confirmation_send_task.max_retries + 1
+    assert signup.confirmation_sent_at is None
