@@ -19,11 +19,6 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# static/vendor/bootstrap.min.css ends with a sourceMappingURL comment naming a .map file
-# that is not in the repository; the manifest storage refuses a reference to a missing
-# file, so the comment is dropped from the image's copy. A no-op once the file is fixed.
-RUN sed -i 's#/\*\# sourceMappingURL=[^*]*\*/##' static/vendor/bootstrap.min.css
-
 # DEBUG off selects whitenoise's CompressedManifestStaticFilesStorage, which needs the
 # hashed files and manifest made here. The key is a throwaway: nothing is signed.
 RUN DEBUG=false SECRET_KEY=collectstatic-only-build-key-not-used-at-runtime \

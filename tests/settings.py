@@ -11,12 +11,15 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 # Tasks run in-process unless a test starts a real worker (tests/services.py), which
 # switches the Celery app to the broker below. The queue name is this run's own, so a
 # worker left from another run never takes our tasks.
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Celery reads CELERY_BROKER_URL from the environment before its own config, so it is
+# taken out of the environment and handed over as a setting the tests can switch.
+_broker_url = os.environ.pop("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"tests-{uuid.uuid4().hex[:12]}")
 
 from hackathon.settings import *  # noqa: E402, F403
 
+CELERY_BROKER_URL = _broker_url
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405

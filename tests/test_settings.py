@@ -1,0 +1,82 @@
+"""The one settings module: embedded defaults, and environment variables that switch each
+part to the real service. Each case runs in a fresh interpreter, as a deployment would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.services import ROOT
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "bucket": settings.STORAGES["default"].get("OPTIONS", {}).get("bucket_name"),
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "email": settings.EMAIL_BACKEND,
+    "email_host": settings.EMAIL_HOST,
+}))
+"""
+
+SWITCHES = (
+    "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE",
+)  # fmt: skip
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in SWITCHES}
+    base["DJANGO_SETTINGS_MODULE"] = "hackathon.settings"
+    return subprocess.run(args, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60)
+
+
+def probe(**env: str) -> dict:
+    result = run([sys.executable, "-c", PROBE], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_embedded_defaults_need_no_services():
+    found = probe()
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["db_name"].endswith("db.sqlite3")
+    assert found["storage"] == "django.core.files.storage.FileSystemStorage"
+    assert found["eager"] is True
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_settings_environment_switches_to_real_services():
+    found = probe(
+        DATABASE_URL="postgres://jams@db.internal:5432/jams",
+        CELERY_BROKER_URL="redis://redis.internal:6379/0",
+        AWS_STORAGE_BUCKET_NAME="jam-uploads",
+        AWS_S3_ENDPOINT_URL="http://minio.internal:9000",
+        EMAIL_URL="smtp://mail.internal:1025",
+    )
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["db_name"] == "jams"
+    assert found["storage"] == "storages.backends.s3.S3Storage"
+    assert found["bucket"] == "jam-uploads"
+    assert found["eager"] is False
+    assert found["broker"] == "redis://redis.internal:6379/0"
+    assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert found["email_host"] == "mail.internal"
+
+
+def test_settings_check_deploy_is_clean_with_debug_off():
+    result = run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        DEBUG="false",
+        SECRET_KEY="k3y-" + "x7Qp9vL2mN8rT4wZ6yB1cD5fG0hJ3kS" * 2,
+        ALLOWED_HOSTS="jams.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
