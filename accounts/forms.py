@@ -44,9 +44,7 @@ class AccountCreateForm(forms.Form):
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in to sign up with it."
-            )
+            raise forms.ValidationError("An account with this email already exists. Log in to sign up with it.")
         return email
 
     def clean(self):

@@ -43,7 +43,15 @@ class PhaseFilter(admin.SimpleListFilter):
 
 @admin.register(Jam)
 class JamAdmin(admin.ModelAdmin):
-    list_display = ["title", "host", "phase_display", "starts_at", "submission_deadline", "signup_count", "signups_open"]
+    list_display = [
+        "title",
+        "host",
+        "phase_display",
+        "starts_at",
+        "submission_deadline",
+        "signup_count",
+        "signups_open",
+    ]
     list_filter = [PhaseFilter, "signups_open", "host"]
     search_fields = ["title", "slug", "host", "tagline"]
     prepopulated_fields = {"slug": ["title"]}
@@ -93,12 +101,14 @@ class SignUpAdmin(admin.ModelAdmin):
         writer = csv.writer(response)
         writer.writerow(["name", "email", "jam", "signed up at"])
         for signup in queryset.select_related("user", "jam").order_by("jam__title", "created_at"):
-            writer.writerow([
-                _csv_safe(signup.user.display_name),
-                _csv_safe(signup.user.email),
-                _csv_safe(signup.jam.title),
-                signup.created_at.isoformat(),
-            ])
+            writer.writerow(
+                [
+                    _csv_safe(signup.user.display_name),
+                    _csv_safe(signup.user.email),
+                    _csv_safe(signup.jam.title),
+                    signup.created_at.isoformat(),
+                ]
+            )
         return response
 
 

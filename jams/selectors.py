@@ -46,8 +46,10 @@ def jams_by_phase(*, now: datetime | None = None) -> JamsByPhase:
 
 def jam_get_for_page(*, slug: str) -> Jam:
     """A jam with everything its public page shows, in a fixed number of queries."""
-    public_signups = SignUp.objects.filter(show_in_list=True).select_related("user").only(
-        "id", "jam_id", "created_at", "user__id", "user__display_name"
+    public_signups = (
+        SignUp.objects.filter(show_in_list=True)
+        .select_related("user")
+        .only("id", "jam_id", "created_at", "user__id", "user__display_name")
     )
     queryset = jam_list_with_counts().prefetch_related(
         "resources",

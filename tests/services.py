@@ -79,7 +79,7 @@ class S3Server:
     endpoint_url: str
     bucket: str
     access_key: str = "testing-access-key"
-    secret_key: str = "testing-secret-key"  # noqa: S105 - moto accepts any key
+    secret_key: str = "testing-secret-key"
     region: str = "us-east-1"
 
     def env(self) -> dict[str, str]:

@@ -23,7 +23,9 @@ def seed_demo(settings) -> None:
     settings.DEBUG = False
 
 
-def test_visitor_signs_up_for_the_running_demo_jam(live_server, page, celery_worker, smtp_sink, settings, artifacts_dir):
+def test_visitor_signs_up_for_the_running_demo_jam(
+    live_server, page, celery_worker, smtp_sink, settings, artifacts_dir
+):
     seed_demo(settings)
 
     page.goto(live_server.url + "/")

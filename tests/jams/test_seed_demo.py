@@ -12,9 +12,7 @@ ARENA = "arena-interpretability-hackathon"
 
 
 def counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count() for model in (User, Jam, Resource, SignUp, jam_models.Testimonial)
-    }
+    return {model.__name__: model.objects.count() for model in (User, Jam, Resource, SignUp, jam_models.Testimonial)}
 
 
 def test_seed_demo_recreates_the_seed_page_and_is_idempotent(settings):

@@ -24,7 +24,9 @@ def new_account(**overrides) -> dict:
             "show_in_list": "on", **overrides}  # fmt: skip
 
 
-def test_signup_visitor_creates_account_and_is_signed_up_and_in(client, running_jam, django_capture_on_commit_callbacks):
+def test_signup_visitor_creates_account_and_is_signed_up_and_in(
+    client, running_jam, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(signup_url(running_jam), new_account(), follow=True)
 

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
 
-DEMO_PASSWORD = "demo-password-123"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public by design, DEBUG only
 DEMO_LOGINS = [
     ("organizer@example.com", "Olivia Organizer", True),
     ("judge@example.com", "Jules Judge", False),
