@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,7 +13,12 @@ admin.site.site_title = "Alignment Jams admin"
 urlpatterns = [
     path("", jam_views.home, name="home"),
     path("jams/", include("jams.urls")),
+    path("jams/", include("submissions.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+# Local disk storage in development: uploads under MEDIA_URL (static() is a no-op when
+# DEBUG is off). Private files still go through the entry file view.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -60,7 +60,7 @@ class JamAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "tagline", "host", "description", "cover_image"]}),
         ("Dates", {"fields": ["timezone", "starts_at", "submission_deadline", "judging_ends_at"]}),
-        ("Participation", {"fields": ["signups_open", "max_team_size"]}),
+        ("Participation", {"fields": ["signups_open", "max_team_size", "grace_minutes"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +46,11 @@ class Jam(models.Model):
     cover_image = models.ImageField(upload_to="jams/covers/", blank=True)
     signups_open = models.BooleanField(default=True)
     max_team_size = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
+    grace_minutes = models.PositiveIntegerField(
+        "grace period (minutes)",
+        default=0,
+        help_text="Entries may still be submitted this long after the deadline; they are marked late.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +98,13 @@ class Jam(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def submissions_close_at(self) -> datetime:
+        return self.submission_deadline + timedelta(minutes=self.grace_minutes)
+
+    def accepts_submissions_at(self, now: datetime) -> bool:
+        return self.starts_at <= now <= self.submissions_close_at
 
     def accepts_signups_at(self, now: datetime) -> bool:
         return self.signups_open and now < self.submission_deadline

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from submissions.selectors import entry_list_latest
+
 from .calendar import jam_calendar_ics
 from .forms import SignUpForm, SignUpWithAccountForm
 from .models import Jam
@@ -31,6 +33,7 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "signup": signup_for(jam=jam, user=request.user),
         "accepts_signups": jam.accepts_signups_at(now),
         "testimonials": testimonial_list(),
+        "latest_entries": entry_list_latest(jam=jam),
     }
     return render(request, "jams/jam_detail.html", context)
 

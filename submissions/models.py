@@ -1,1 +1,114 @@
-# Models arrive with their issue.
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from jams.models import Jam
+
+from .uploads import entry_upload_to
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Team(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="teams_created"
+    )
+    invite_token = models.CharField(max_length=64, unique=True, default=new_invite_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "jam", name="team_name_unique_per_jam"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("submissions:team", kwargs={"slug": self.jam.slug})
+
+    def get_invite_url(self) -> str:
+        return reverse("submissions:team_join", kwargs={"slug": self.jam.slug, "token": self.invite_token})
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    # The team's jam, repeated so the database itself holds "one team per person per jam".
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jam", "user"], name="one_team_per_person_per_jam"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+class Entry(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="entries")
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="entry")
+    title = models.CharField(max_length=200, blank=True)
+    abstract = models.TextField(blank=True)
+    authors = models.CharField(max_length=500, blank=True, help_text="As shown publicly.")
+    slides = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500)
+    image = models.FileField("project image", upload_to=entry_upload_to, blank=True, max_length=500)
+    video_url = models.URLField("video link", max_length=500, blank=True)
+    repository_url = models.URLField("repository link", max_length=500, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    is_late = models.BooleanField(default=False, help_text="Submitted in the grace period after the deadline.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Bumped by every save; a save that started from an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    # Thumbnails, made by a Celery task from `image`; `thumbnails_of` names the image they
+    # were made from, so a task that finds it equal to `image` has nothing to do.
+    thumbnail_card = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500, editable=False)
+    thumbnail_small = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500, editable=False)
+    thumbnails_of = models.CharField(max_length=500, blank=True, editable=False)
+    # The version whose confirmation email went out, so a retried task never sends twice.
+    notified_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(fields=["jam", "team"], name="one_entry_per_team_per_jam"),
+            models.CheckConstraint(
+                condition=models.Q(state="draft") | models.Q(submitted_at__isnull=False),
+                name="submitted_entry_has_submitted_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Untitled entry of {self.team}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("submissions:entry_detail", kwargs={"slug": self.jam.slug, "pk": self.pk})
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+    @property
+    def thumbnails_ready(self) -> bool:
+        return bool(self.image and self.thumbnail_card and self.thumbnails_of == self.image.name)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from submissions.models import Entry, Team, TeamMembership
 
 PASSWORD = "a-long-test-password-42"
 
@@ -114,3 +115,36 @@ class SignUpFactory(factory.django.DjangoModelFactory):
     jam = factory.SubFactory(JamFactory)
     user = factory.SubFactory(UserFactory)
     show_in_list = True
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        skip_postgeneration_save = True
+
+    jam = factory.SubFactory(JamFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def members(team, create, extracted, **kwargs):
+        """TeamFactory(members=[...]) adds those people; the creator is always a member."""
+        if not create:
+            return
+        people = [team.created_by, *(extracted or [])]
+        for person in people:
+            SignUp.objects.get_or_create(jam=team.jam, user=person)
+            TeamMembership.objects.get_or_create(team=team, user=person, jam=team.jam)
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    team = factory.SubFactory(TeamFactory)
+    jam = factory.SelfAttribute("team.jam")
+    title = factory.Sequence(lambda n: f"Entry {n}")
+    abstract = "We looked inside a transformer and found a circuit."
+    authors = factory.LazyAttribute(lambda entry: entry.team.created_by.display_name)
+    state = Entry.State.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)

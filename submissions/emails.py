@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from .models import Entry
+from .uploads import display_name, human_size
+
+
+def _file_line(label: str, field) -> dict | None:
+    if not field:
+        return None
+    try:
+        size = human_size(field.size)
+    except Exception:  # noqa: BLE001 - a size we cannot read is not worth failing the email
+        size = "size unknown"
+    return {"label": label, "name": display_name(field.name), "size": size}
+
+
+def entry_submitted_message(*, entry: Entry) -> EmailMultiAlternatives:
+    jam = entry.jam
+    members = [m.user for m in entry.team.memberships.all()]
+    context = {
+        "entry": entry,
+        "jam": jam,
+        "team": entry.team,
+        "files": [f for f in (_file_line("Slides", entry.slides), _file_line("Project image", entry.image)) if f],
+        "edit_url": settings.SITE_URL + reverse("submissions:submit", kwargs={"slug": jam.slug}),
+        "entry_url": settings.SITE_URL + entry.get_absolute_url(),
+        "deadline": date_format(timezone.localtime(jam.submissions_close_at, jam.tzinfo), "l j F Y, H:i"),
+    }
+    subject = render_to_string("emails/submissions/entry_submitted_subject.txt", context).strip()
+    text = render_to_string("emails/submissions/entry_submitted_body.txt", context)
+    html = render_to_string("emails/submissions/entry_submitted_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[u.email for u in members])
+    message.attach_alternative(html, "text/html")
+    return message

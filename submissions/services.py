@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from jams.models import Jam, SignUp
+from jams.services import AlreadySignedUp, SignUpClosed, signup_create
+
+from .models import Entry, Team, TeamMembership, new_invite_token
+from .uploads import Detected, safe_name
+
+logger = logging.getLogger(__name__)
+
+
+class TeamError(ValidationError):
+    pass
+
+
+class SubmissionsClosed(ValidationError):
+    pass
+
+
+class StaleEntry(Exception):
+    """The entry changed after the person opened the form."""
+
+    def __init__(self, entry: Entry):
+        super().__init__(f"Entry {entry.pk} is at version {entry.version}.")
+        self.entry = entry
+
+
+class StorageUnavailable(Exception):
+    pass
+
+
+# Teams --------------------------------------------------------------------------------
+
+
+def _ensure_signed_up(*, jam: Jam, user: User) -> None:
+    """Teams are for people signed up to the jam: sign them up on the way in."""
+    if SignUp.objects.filter(jam=jam, user=user).exists():
+        return
+    try:
+        signup_create(jam=jam, user=user)
+    except AlreadySignedUp:
+        return  # signed up a moment ago, in another tab
+    except SignUpClosed as closed:
+        raise TeamError(f"{closed.message} Only people signed up to it can be in a team.") from None
+
+
+def _check_team_changes_open(jam: Jam, now: datetime) -> None:
+    if now > jam.submissions_close_at:
+        raise TeamError(f"Submissions for {jam.title} have closed, so teams can no longer change.")
+
+
+def membership_for(*, jam: Jam, user: User) -> TeamMembership | None:
+    if not user.is_authenticated:
+        return None
+    return TeamMembership.objects.select_related("team").filter(jam=jam, user=user).first()
+
+
+@transaction.atomic
+def team_create(*, jam: Jam, user: User, name: str, now: datetime | None = None) -> Team:
+    """A new team with its creator as first member; signs the creator up if needed."""
+    _check_team_changes_open(jam, now or timezone.now())
+    existing = membership_for(jam=jam, user=user)
+    if existing:
+        raise TeamError(f"You're already in the team “{existing.team.name}” for this jam.")
+    name = name.strip()
+    if Team.objects.filter(jam=jam, name__iexact=name).exists():
+        raise TeamError(f"A team called “{name}” already exists in this jam. Please pick another name.")
+    _ensure_signed_up(jam=jam, user=user)
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(jam=jam, name=name, created_by=user)
+            TeamMembership.objects.create(team=team, user=user, jam=jam)
+    except IntegrityError:
+        raise TeamError("That team name was just taken, or you just joined a team. Please try again.") from None
+    return team
+
+
+@transaction.atomic
+def team_join(*, team: Team, user: User, now: datetime | None = None) -> TeamMembership:
+    """Join by invite: signs the person up to the jam if needed; the team's size is capped."""
+    team = Team.objects.select_for_update().select_related("jam").get(pk=team.pk)
+    jam = team.jam
+    _check_team_changes_open(jam, now or timezone.now())
+    existing = membership_for(jam=jam, user=user)
+    if existing and existing.team_id == team.pk:
+        raise TeamError(f"You're already in “{team.name}”.")
+    if existing:
+        raise TeamError(
+            f"You're already in the team “{existing.team.name}” for this jam. Leave it first to join “{team.name}”."
+        )
+    size = team.memberships.count()
+    if size >= jam.max_team_size:
+        raise TeamError(f"“{team.name}” is full: teams in {jam.title} have at most {jam.max_team_size} members.")
+    _ensure_signed_up(jam=jam, user=user)
+    return TeamMembership.objects.create(team=team, user=user, jam=jam)
+
+
+@transaction.atomic
+def team_leave(*, membership: TeamMembership, now: datetime | None = None) -> None:
+    team = Team.objects.select_for_update().select_related("jam").get(pk=membership.team_id)
+    _check_team_changes_open(team.jam, now or timezone.now())
+    others = team.memberships.exclude(pk=membership.pk).exists()
+    if not others and Entry.objects.filter(team=team).exists():
+        raise TeamError(
+            "You're the last member of a team with an entry. Ask the organizers to withdraw the entry instead."
+        )
+    membership.delete()
+    if not others:
+        team.delete()
+
+
+def team_invite_reset(*, team: Team) -> Team:
+    team.invite_token = new_invite_token()
+    team.save(update_fields=["invite_token"])
+    return team
+
+
+# Entries ------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryFiles:
+    """Validated uploads: the file and the type found in its content."""
+
+    slides: tuple[UploadedFile, Detected] | None = None
+    image: tuple[UploadedFile, Detected] | None = None
+
+
+ENTRY_TEXT_FIELDS = ("title", "abstract", "authors", "video_url", "repository_url")
+REQUIRED_TO_SUBMIT = {"title": "a title", "abstract": "an abstract", "authors": "the authors", "slides": "slides"}
+
+
+def check_submissions_open(*, jam: Jam, now: datetime) -> None:
+    if now < jam.starts_at:
+        raise SubmissionsClosed(f"Submissions open when {jam.title} starts.")
+    if now > jam.submissions_close_at:
+        close = timezone.localtime(jam.submissions_close_at, jam.tzinfo)
+        raise SubmissionsClosed(
+            f"Submissions for {jam.title} closed on {close:%-d %B %Y at %H:%M} ({jam.timezone}). "
+            "Your entry can no longer be changed."
+        )
+
+
+def entry_save(
+    *,
+    team: Team,
+    user: User,
+    data: dict,
+    files: EntryFiles,
+    version: int | None,
+    submit: bool,
+    now: datetime | None = None,
+) -> Entry:
+    """Create or update a team's entry; with `submit`, also submit it.
+
+    `version` is the version the person's form was made from (None for a new entry); a
+    save from an older version raises StaleEntry and changes nothing. Files are stored
+    only after every check passed; if storing fails, nothing is left behind (no row for a
+    new entry, no new objects in storage) and StorageUnavailable is raised. Replaced
+    files are deleted once the transaction commits. Submitting queues the confirmation
+    email and, with a new image, the thumbnails.
+    """
+    now = now or timezone.now()
+    jam = team.jam
+    check_submissions_open(jam=jam, now=now)
+    stored: list[tuple[str, object]] = []
+    try:
+        with transaction.atomic():
+            entry = _entry_lock_or_create(team, user, version)
+            # A submitted entry stays submitted: its edits must keep it complete.
+            submit = submit or entry.is_submitted
+            _entry_apply_text(entry, team, data)
+            if submit:
+                _check_complete(entry, files)
+            replaced = _entry_apply_files(entry, files, stored)
+            if submit:
+                entry.state = Entry.State.SUBMITTED
+                entry.submitted_at = now
+                entry.is_late = now > jam.submission_deadline
+            entry.updated_by = user
+            entry.save()
+            transaction.on_commit(lambda: _delete_files(replaced))
+            _queue_follow_ups(entry, submit=submit, new_image=files.image is not None)
+    except Exception:
+        _delete_files(stored)
+        raise
+    return entry
+
+
+def _entry_lock_or_create(team: Team, user: User, version: int | None) -> Entry:
+    entry = Entry.objects.select_for_update().filter(team=team).first()
+    if entry is None:
+        if version is not None:
+            # The form was made from an entry that has since been removed.
+            raise StaleEntry(Entry(team=team, jam=team.jam, version=0))
+        return Entry.objects.create(team=team, jam=team.jam, updated_by=user)
+    if version != entry.version:
+        raise StaleEntry(entry)
+    entry.version += 1
+    return entry
+
+
+def _entry_apply_text(entry: Entry, team: Team, data: dict) -> None:
+    for field in ENTRY_TEXT_FIELDS:
+        if field in data:
+            setattr(entry, field, data[field] or "")
+    if data.get("team_name") and data["team_name"].strip() != team.name:
+        _team_rename(team, data["team_name"])
+
+
+def _check_complete(entry: Entry, files: EntryFiles) -> None:
+    missing = [
+        label
+        for field, label in REQUIRED_TO_SUBMIT.items()
+        if not getattr(entry, field) and not getattr(files, field, None)
+    ]
+    if missing:
+        raise ValidationError(f"To submit, your entry needs {_join(missing)}. Save a draft to finish later.")
+
+
+def _entry_apply_files(entry: Entry, files: EntryFiles, stored: list) -> list[tuple[str, object]]:
+    """Store new uploads; returns the files they replace, to delete after commit."""
+    replaced = []
+    for field in ("slides", "image"):
+        upload = getattr(files, field)
+        if upload is None:
+            continue
+        old = getattr(entry, field)
+        old_name = old.name
+        name = _store(entry, field, *upload)
+        stored.append((name, old.storage))
+        if old_name:
+            replaced.append((old_name, old.storage))
+    if files.image is not None:
+        entry.thumbnails_of = ""
+    return replaced
+
+
+def _team_rename(team: Team, name: str) -> None:
+    name = name.strip()
+    if Team.objects.filter(jam=team.jam, name__iexact=name).exclude(pk=team.pk).exists():
+        raise ValidationError({"team_name": f"A team called “{name}” already exists in this jam."})
+    team.name = name
+    team.save(update_fields=["name"])
+
+
+def _store(entry: Entry, field: str, file: UploadedFile, detected: Detected) -> str:
+    stem = safe_name(file.name).rsplit(".", 1)[0]
+    field_file = getattr(entry, field)
+    try:
+        field_file.save(f"{stem}{detected.extension}", file, save=False)
+    except Exception as error:
+        logger.warning("Storing %s of entry %s failed: %s", field, entry.pk, error)
+        raise StorageUnavailable(str(error)) from error
+    return field_file.name
+
+
+def _delete_files(files: list[tuple[str, object]]) -> None:
+    for name, storage in files:
+        try:
+            storage.delete(name)
+        except Exception as error:  # noqa: BLE001 - cleanup must not hide the first failure
+            logger.warning("Could not delete %s: %s", name, error)
+
+
+def _queue_follow_ups(entry: Entry, *, submit: bool, new_image: bool) -> None:
+    from .tasks import entry_notify_task, entry_thumbnails_task
+
+    entry_id = entry.pk
+    if new_image:
+        transaction.on_commit(lambda: entry_thumbnails_task.delay(entry_id=entry_id))
+    if submit:
+        transaction.on_commit(lambda: entry_notify_task.delay(entry_id=entry_id))
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def entry_notify(*, entry_id: int) -> bool:
+    """Email every team member that their entry is in, once per submitted version.
+
+    The row stays locked while sending, so two runs of the task send once. Returns whether
+    this call sent it; SMTP errors propagate for the task's retries.
+    """
+    from .emails import entry_submitted_message
+
+    with transaction.atomic():
+        entry = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("jam", "team")
+            .filter(pk=entry_id, state=Entry.State.SUBMITTED)
+            .first()
+        )
+        if entry is None or entry.notified_version >= entry.version:
+            return False
+        entry_submitted_message(entry=entry).send()
+        Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version)
+    return True

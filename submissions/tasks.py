@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery import shared_task
+
+from .services import entry_notify
+from .thumbnails import entry_thumbnails_make
+
+logger = logging.getLogger(__name__)
+
+RETRY = {"retry_backoff": 30, "retry_backoff_max": 30 * 60, "retry_jitter": True, "max_retries": 8}
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+def entry_notify_task(*, entry_id: int) -> bool:
+    sent = entry_notify(entry_id=entry_id)
+    if not sent:
+        logger.info("Entry %s: no confirmation to send (gone, a draft, or already sent).", entry_id)
+    return sent
+
+
+@shared_task(autoretry_for=(BotoCoreError, ClientError, OSError), **RETRY)
+def entry_thumbnails_task(*, entry_id: int) -> bool:
+    made = entry_thumbnails_make(entry_id=entry_id)
+    if not made:
+        logger.info("Entry %s: no thumbnails to make (gone, no image, or already made).", entry_id)
+    return made

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jams.models import Jam
+
+from .forms import EntryForm, TeamCreateForm
+from .models import Entry, Team
+from .selectors import entry_can_view, entry_get_visible, entry_list_for_gallery, team_with_members
+from .services import (
+    StaleEntry,
+    StorageUnavailable,
+    SubmissionsClosed,
+    TeamError,
+    check_submissions_open,
+    entry_save,
+    membership_for,
+    team_create,
+    team_invite_reset,
+    team_join,
+    team_leave,
+)
+
+SUBMITTED_MESSAGE = (
+    "You have successfully submitted! You should receive an email and your project should appear in the gallery."
+)
+
+
+def _jam(slug: str) -> Jam:
+    return get_object_or_404(Jam, slug=slug)
+
+
+# Teams --------------------------------------------------------------------------------
+
+
+@login_required
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = _jam(slug)
+    membership = membership_for(jam=jam, user=request.user)
+    form = TeamCreateForm(request.POST if request.method == "POST" and not membership else None)
+    if form.is_bound and form.is_valid():
+        try:
+            team_create(jam=jam, user=request.user, name=form.cleaned_data["name"])
+        except TeamError as error:
+            form.add_error("name", error.message)
+        else:
+            messages.success(request, f"Team “{form.cleaned_data['name']}” created. Share the invite link below.")
+            return redirect("submissions:team", slug=jam.slug)
+    context = {
+        "jam": jam,
+        "team": team_with_members(team_id=membership.team_id) if membership else None,
+        "form": form,
+        "closed": timezone.now() > jam.submissions_close_at,
+    }
+    return render(request, "submissions/team_detail.html", context)
+
+
+@login_required
+def team_join_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    team = get_object_or_404(Team.objects.select_related("jam"), jam__slug=slug, invite_token=token)
+    if request.method == "POST":
+        try:
+            team_join(team=team, user=request.user)
+        except TeamError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"You joined “{team.name}”.")
+            return redirect("submissions:team", slug=slug)
+    context = {"jam": team.jam, "team": team_with_members(team_id=team.pk)}
+    return render(request, "submissions/team_join.html", context)
+
+
+@login_required
+@require_POST
+def team_leave_view(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = _jam(slug)
+    membership = membership_for(jam=jam, user=request.user)
+    if membership is None:
+        messages.info(request, "You're not in a team for this jam.")
+        return redirect("submissions:team", slug=slug)
+    try:
+        team_leave(membership=membership)
+    except TeamError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You left “{membership.team.name}”.")
+    return redirect("submissions:team", slug=slug)
+
+
+@login_required
+@require_POST
+def team_invite_reset_view(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_for(jam=_jam(slug), user=request.user)
+    if membership is None:
+        raise Http404("You're not in a team for this jam.")
+    team_invite_reset(team=membership.team)
+    messages.success(request, "The invite link is reset: the old link no longer works.")
+    return redirect("submissions:team", slug=slug)
+
+
+# Entries ------------------------------------------------------------------------------
+
+
+@login_required
+def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = _jam(slug)
+    membership = membership_for(jam=jam, user=request.user)
+    if membership is None:
+        messages.info(request, "Form or join a team first: entries belong to teams.")
+        return redirect("submissions:team", slug=slug)
+    team = membership.team
+    team.jam = jam
+    entry = Entry.objects.filter(team=team).first() or Entry(team=team, jam=jam)
+    try:
+        check_submissions_open(jam=jam, now=timezone.now())
+    except SubmissionsClosed as closed:
+        status = 403 if request.method == "POST" else 200
+        context = {"jam": jam, "team": team, "entry": entry, "closed": closed.message}
+        return render(request, "submissions/entry_form.html", context, status=status)
+
+    if request.method != "POST":
+        return _entry_form(request, jam, team, entry, EntryForm(instance=entry, team=team))
+    form = EntryForm(request.POST, request.FILES, instance=entry, team=team)
+    if not form.is_valid():
+        return _entry_form(request, jam, team, entry, form, status=400)
+    submit = request.POST.get("action") == "submit"
+    try:
+        saved = entry_save(
+            team=team,
+            user=request.user,
+            data=form.entry_data(),
+            files=form.entry_files(),
+            version=form.cleaned_data.get("version"),
+            submit=submit,
+        )
+    except StaleEntry as stale:
+        return _entry_stale(request, jam, team, stale.entry)
+    except StorageUnavailable:
+        form.add_error(
+            None,
+            "We couldn't store your files just now, so nothing was saved. Please try again in a minute; "
+            "everything you typed is still here.",
+        )
+        return _entry_form(request, jam, team, entry, form, status=503)
+    except SubmissionsClosed as closed:
+        return render(request, "submissions/entry_form.html", {"jam": jam, "closed": closed.message}, status=403)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _entry_form(request, jam, team, entry, form, status=400)
+    if saved.is_submitted:
+        messages.success(request, SUBMITTED_MESSAGE)
+        return redirect(saved)
+    messages.success(request, "Draft saved. Only your team can see it until you submit.")
+    return redirect("submissions:submit", slug=slug)
+
+
+def _add_errors(form: EntryForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _entry_stale(request: HttpRequest, jam: Jam, team: Team, current: Entry) -> HttpResponse:
+    if current.pk:
+        editor = current.updated_by.display_name if current.updated_by else "A teammate"
+        when = timezone.localtime(current.updated_at, jam.tzinfo).strftime("%H:%M")
+        note = (
+            f"{editor} changed this entry at {when} ({jam.timezone}) while you were editing. "
+            "Below is the current version; your changes were not saved. Make them again on top of it."
+        )
+    else:
+        note = "This entry was removed while you were editing; your changes were not saved."
+        current = Entry(team=team, jam=jam)
+    messages.warning(request, note)
+    return _entry_form(request, jam, team, current, EntryForm(instance=current, team=team), status=409)
+
+
+def _entry_form(request, jam, team, entry, form, status: int = 200) -> HttpResponse:
+    context = {"jam": jam, "team": team, "entry": entry, "form": form}
+    return render(request, "submissions/entry_form.html", context, status=status)
+
+
+def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = _jam(slug)
+    query = request.GET.get("q", "").strip()[:200]
+    entries = entry_list_for_gallery(jam=jam, user=request.user, query=query)
+    return render(request, "submissions/entry_list.html", {"jam": jam, "entries": entries, "query": query})
+
+
+def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    entry = entry_get_visible(slug=slug, pk=pk, user=request.user)
+    return render(request, "submissions/entry_detail.html", {"jam": entry.jam, "entry": entry})
+
+
+def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse:
+    """A file of an entry, for those who may see the entry: a short-lived presigned URL on
+    S3, or the file itself from local storage."""
+    if field not in ("slides", "image"):
+        raise Http404
+    entry = get_object_or_404(Entry.objects.select_related("jam", "team"), jam__slug=slug, pk=pk)
+    if not entry_can_view(entry=entry, user=request.user):
+        raise Http404
+    file = getattr(entry, field)
+    if not file:
+        raise Http404
+    if isinstance(file.storage, FileSystemStorage):
+        return FileResponse(file.open("rb"), as_attachment=field == "slides", filename=file.name.rsplit("/", 1)[-1])
+    return redirect(file.storage.url(file.name))
