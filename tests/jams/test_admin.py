@@ -58,7 +58,7 @@ def test_admin_adds_a_jam_with_resources_and_speakers(client, organizer):
         "starts_at_0": "2031-06-10", "starts_at_1": "10:00:00",
         "submission_deadline_0": "2031-06-11", "submission_deadline_1": "22:00:00",
         "judging_ends_at_0": "2031-06-25", "judging_ends_at_1": "22:00:00",
-        "signups_open": "on", "max_team_size": "4",
+        "signups_open": "on", "max_team_size": "4", "grace_minutes": "0",
         "resources-TOTAL_FORMS": "1", "resources-INITIAL_FORMS": "0",
         "resources-0-order": "0", "resources-0-title": "Notebook", "resources-0-kind": "notebook",
         "resources-0-url": "https://example.com/nb", "resources-0-description": "",
@@ -80,7 +80,7 @@ def test_admin_refuses_a_deadline_before_the_start(client, organizer):
         "starts_at_0": "2031-06-10", "starts_at_1": "10:00:00",
         "submission_deadline_0": "2031-06-09", "submission_deadline_1": "10:00:00",
         "judging_ends_at_0": "2031-06-25", "judging_ends_at_1": "22:00:00",
-        "max_team_size": "4",
+        "max_team_size": "4", "grace_minutes": "0",
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
     }  # fmt: skip
