@@ -31,4 +31,4 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts

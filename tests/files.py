@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 
@@ -35,6 +36,7 @@ def pptx_bytes() -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def decompression_bomb_png() -> bytes:
     """A tiny PNG that claims 20000 x 20000 pixels (400 megapixels)."""
     out = io.BytesIO()

@@ -22,7 +22,13 @@ from hackathon.settings import *  # noqa: E402, F403
 CELERY_BROKER_URL = _broker_url
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+# Per test run (two runs may share a checkout): uploads, and the SQLite test database,
+# which is a file rather than SQLite's in-memory default so a Celery worker process can
+# open it too.
+(BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "test-artifacts" / f"media-{os.getpid()}"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-artifacts" / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 STORAGES["default"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": MEDIA_ROOT, "base_url": "/media/"},
