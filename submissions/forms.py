@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Entry, Team
-from .services import EntryFiles
+from .services import EntryFiles, join_words
 from .uploads import MAX_UPLOAD_BYTES, validate_image, validate_slides
 
 
@@ -28,7 +28,7 @@ def validate_https_url(value: str) -> None:
 class EntryForm(forms.ModelForm):
     """Text fields bind to the entry; files are checked here and stored by the service."""
 
-    team_name = forms.CharField(label="Team name", max_length=100)
+    team_name = forms.CharField(label="Team name", max_length=100, required=False)
     slides = forms.FileField(
         required=False,
         help_text="PDF, PowerPoint, Keynote or OpenDocument, up to 10 MB.",
@@ -57,7 +57,7 @@ class EntryForm(forms.ModelForm):
     def __init__(self, *args, team: Team, **kwargs):
         super().__init__(*args, **kwargs)
         self.team = team
-        self.fields["team_name"].initial = team.name
+        self.initial["team_name"] = team.name
         self.fields["video_url"].validators.append(validate_https_url)
         self.fields["repository_url"].validators.append(validate_https_url)
         # The widgets show the saved file; clearing is not offered (replace it instead).
@@ -65,6 +65,10 @@ class EntryForm(forms.ModelForm):
             self.fields[name].widget = forms.FileInput(attrs=self.fields[name].widget.attrs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        else:
+            names = [m.user.display_name for m in team.memberships.select_related("user")]
+            self.initial.setdefault("authors", "")
+            self.initial["authors"] = self.initial["authors"] or join_words(names)
 
     def clean_slides(self):
         file = self.cleaned_data.get("slides")

@@ -225,7 +225,7 @@ def _check_complete(entry: Entry, files: EntryFiles) -> None:
         if not getattr(entry, field) and not getattr(files, field, None)
     ]
     if missing:
-        raise ValidationError(f"To submit, your entry needs {_join(missing)}. Save a draft to finish later.")
+        raise ValidationError(f"To submit, your entry needs {join_words(missing)}. Save a draft to finish later.")
 
 
 def _entry_apply_files(entry: Entry, files: EntryFiles, stored: list) -> list[tuple[str, object]]:
@@ -283,8 +283,11 @@ def _queue_follow_ups(entry: Entry, *, submit: bool, new_image: bool) -> None:
         transaction.on_commit(lambda: entry_notify_task.delay(entry_id=entry_id))
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def join_words(items: list[str]) -> str:
+    """“A”, “A and B”, “A, B and C”: how the seed page writes authors."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def entry_notify(*, entry_id: int) -> bool:
