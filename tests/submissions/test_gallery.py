@@ -1,0 +1,153 @@
+import pytest
+from django.core.files.base import ContentFile
+
+from submissions.models import Entry
+from submissions.thumbnails import entry_thumbnails_make
+from tests.factories import EntryFactory, JamFactory, TeamFactory, UserFactory
+from tests.files import png_bytes
+from tests.querycount import count_queries
+
+pytestmark = pytest.mark.django_db
+
+BOUND = 12
+
+
+def gallery(client, jam, **params):
+    return client.get(f"/jams/{jam.slug}/entries/", params)
+
+
+def titles(response) -> list[str]:
+    return [entry.title for entry in response.context["entries"]]
+
+
+def test_gallery_shows_submitted_entries_newest_first(client, running_jam):
+    first = EntryFactory(team__jam=running_jam, title="ACDC++")
+    second = EntryFactory(team__jam=running_jam, title="modiff")
+    Entry.objects.filter(pk=first.pk).update(submitted_at=second.submitted_at.replace(year=2020))
+
+    response = gallery(client, running_jam)
+
+    assert titles(response) == ["modiff", "ACDC++"]
+    html = response.content.decode()
+    assert 'data-testid="entry-card"' in html
+
+
+def test_gallery_drafts_are_visible_only_to_their_team(client, running_jam):
+    draft = EntryFactory(team__jam=running_jam, title="Secret draft", state=Entry.State.DRAFT, submitted_at=None)
+    EntryFactory(team__jam=running_jam, title="Public")
+
+    as_visitor = titles(gallery(client, running_jam))
+    client.force_login(UserFactory())
+    as_stranger = titles(gallery(client, running_jam))
+    client.force_login(draft.team.created_by)
+    as_member = titles(gallery(client, running_jam))
+
+    assert as_visitor == ["Public"]
+    assert as_stranger == ["Public"]
+    assert sorted(as_member) == ["Public", "Secret draft"]
+
+
+def test_entry_page_of_a_draft_is_404_for_others(client, running_jam):
+    draft = EntryFactory(team__jam=running_jam, state=Entry.State.DRAFT, submitted_at=None)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(draft.team.created_by)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("othello", ["Othello GPT"]), ("attribution", ["Swap Graphs"]), ("betley", ["modiff"]), ("truthers", ["Truth"])],
+)
+def test_gallery_search_over_title_abstract_authors_team(client, running_jam, query, expected):
+    EntryFactory(team__jam=running_jam, title="Othello GPT")
+    EntryFactory(team__jam=running_jam, title="Swap Graphs", abstract="Using attribution patching instead.")
+    EntryFactory(team__jam=running_jam, title="modiff", authors="Jan Betley")
+    EntryFactory(team__jam=running_jam, title="Truth", team__name="Team Truthers")
+
+    assert titles(gallery(client, running_jam, q=query)) == expected
+
+
+def test_gallery_search_with_no_match_says_so(client, running_jam):
+    EntryFactory(team__jam=running_jam)
+    response = gallery(client, running_jam, q="zzz")
+    assert "No entry matches “zzz”." in response.content.decode()
+
+
+def test_gallery_card_shows_thumbnail_or_placeholder(client, running_jam):
+    with_image = EntryFactory(team__jam=running_jam, title="With image")
+    with_image.image.save("cover.png", ContentFile(png_bytes()))
+    entry_thumbnails_make(entry_id=with_image.pk)
+    pending = EntryFactory(team__jam=running_jam, title="Pending")
+    pending.image.save("cover.png", ContentFile(png_bytes()))
+
+    html = gallery(client, running_jam).content.decode()
+
+    with_image.refresh_from_db()
+    assert f'src="{with_image.thumbnail_card.url}"' in html
+    assert "Preparing the image…" in html
+
+
+def test_entry_page_embeds_youtube_and_links_the_rest(client, running_jam):
+    entry = EntryFactory(
+        team__jam=running_jam,
+        video_url="https://youtu.be/dQw4w9WgXcQ",
+        repository_url="https://github.com/example/acdc",
+    )
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in html
+    assert 'href="https://github.com/example/acdc"' in html
+
+
+@pytest.mark.parametrize(
+    ("url", "embed"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+        ("https://example.com/talk.mp4", ""),
+        ("https://youtube.com/watch?v=<script>", ""),
+    ],
+)
+def test_video_embed_url(url, embed):
+    from submissions.templatetags.entry_tags import video_embed_url
+
+    assert video_embed_url(url) == embed
+
+
+def make_entries(jam, count: int) -> None:
+    for _ in range(count):
+        entry = EntryFactory(team__jam=jam)
+        entry.thumbnail_card.name = f"jams/{jam.slug}/entries/{entry.pk}/card.jpg"
+        entry.image.name = f"jams/{jam.slug}/entries/{entry.pk}/image.png"
+        entry.thumbnails_of = entry.image.name
+        entry.save()
+
+
+def test_gallery_queries_do_not_grow_with_entries(client):
+    small, large = JamFactory.running(), JamFactory.running()
+    make_entries(small, 1)
+    make_entries(large, 300)
+    viewer = UserFactory()
+    TeamFactory(jam=large, created_by=viewer)
+    client.force_login(viewer)
+
+    one = count_queries(lambda: gallery(client, small))
+    response = gallery(client, large)
+    many = count_queries(lambda: gallery(client, large))
+
+    assert len(response.context["entries"]) == 300
+    assert one == many
+    assert many <= BOUND
+
+
+def test_jam_page_with_latest_entries_queries_do_not_grow(client):
+    small, large = JamFactory.running(), JamFactory.running()
+    make_entries(small, 1)
+    make_entries(large, 300)
+
+    one = count_queries(lambda: client.get(small.get_absolute_url()))
+    response = client.get(large.get_absolute_url())
+    many = count_queries(lambda: client.get(large.get_absolute_url()))
+
+    assert len(response.context["latest_entries"]) == 6
+    assert one == many
+    assert many <= BOUND
