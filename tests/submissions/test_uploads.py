@@ -97,9 +97,7 @@ def test_image_decompression_bomb_is_refused_not_a_crash():
     assert bomb.size < 100_000
     with pytest.raises(ValidationError) as error:
         validate_image(bomb)
-    assert error.value.messages == [
-        "The project image may have at most 40 megapixels. Please make it smaller."
-    ]
+    assert error.value.messages == ["The project image may have at most 40 megapixels. Please make it smaller."]
 
 
 def test_image_over_10_mb_is_refused():
