@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from jams.models import SignUp
 from tests.factories import JamFactory
+from tests.services import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +52,10 @@ def test_visitor_signs_up_for_the_running_demo_jam(
     assert message["To"] == "grace@example.com"
     assert message["Subject"] == "You're signed up for AI Evaluations Sprint"
     signup = SignUp.objects.get(user__email="grace@example.com", jam__slug="ai-evaluations-sprint")
-    assert signup.confirmation_sent_at is not None
+    # The worker commits the "sent" mark just after the SMTP server has the message.
+    assert wait_until(
+        lambda: SignUp.objects.filter(pk=signup.pk, confirmation_sent_at__isnull=False).exists(), timeout=10
+    )
     worker_log = (artifacts_dir / "celery-worker.log").read_text(errors="replace")
     assert "jams.tasks.signup_confirmation_send_task" in worker_log
     assert "succeeded" in worker_log
