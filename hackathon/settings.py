@@ -151,6 +151,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "judging-open": {"task": "judging.tasks.judging_open_task", "schedule": 300.0},
+}
 
 # Email: the console unless EMAIL_URL names an SMTP server (smtp://host:port).
 # django-environ's documented way to spread its dict into settings.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", jam_views.home, name="home"),
     path("jams/", include("jams.urls")),
     path("jams/", include("submissions.urls")),
+    path("jams/", include("judging.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

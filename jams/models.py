@@ -51,6 +51,20 @@ class Jam(models.Model):
         default=0,
         help_text="Entries may still be submitted this long after the deadline; they are marked late.",
     )
+    # Judging
+    class RankingMethod(models.TextChoices):
+        WEIGHTED_MEAN = "weighted", "Weighted mean of the judges' scores"
+        CALIBRATED = "calibrated", "Calibrated for harsh and lenient judges"
+
+    reviews_per_entry = models.PositiveSmallIntegerField(
+        "reviews per entry wanted", default=3, validators=[MinValueValidator(1)]
+    )
+    ranking_method = models.CharField(max_length=12, choices=RankingMethod.choices, default=RankingMethod.CALIBRATED)
+    show_ranking = models.BooleanField(
+        "show the full ranking with the results", default=False, help_text="Otherwise only the prize winners."
+    )
+    assignments_made_at = models.DateTimeField(null=True, blank=True, editable=False)
+    results_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,6 +119,13 @@ class Jam(models.Model):
 
     def accepts_submissions_at(self, now: datetime) -> bool:
         return self.starts_at <= now <= self.submissions_close_at
+
+    def judging_open_at(self, now: datetime) -> bool:
+        return self.submissions_close_at <= now < self.judging_ends_at
+
+    @property
+    def results_published(self) -> bool:
+        return self.results_published_at is not None
 
     def accepts_signups_at(self, now: datetime) -> bool:
         return self.signups_open and now < self.submission_deadline

@@ -1,1 +1,147 @@
-# Models arrive with their issue.
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from jams.models import Jam
+from submissions.models import Entry
+
+
+class Criterion(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="What judges should look for.")
+    weight = models.DecimalField(max_digits=5, decimal_places=2, default=1, validators=[MinValueValidator(0.01)])
+    scale_low = models.SmallIntegerField("lowest score", default=1)
+    scale_high = models.SmallIntegerField("highest score", default=5)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(scale_low__lt=models.F("scale_high")), name="criterion_scale"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="criterion_weight_positive"),
+            models.UniqueConstraint(fields=["jam", "name"], name="criterion_name_unique_per_jam"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prize(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="prizes")
+    name = models.CharField(max_length=100, help_text="“First place”, “Honourable mention”.")
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Award(models.Model):
+    prize = models.ForeignKey(Prize, on_delete=models.CASCADE, related_name="awards")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="awards")
+
+    class Meta:
+        ordering = ["prize__order", "prize_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["prize", "entry"], name="award_once_per_prize_and_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.prize} → {self.entry}"
+
+
+class Judge(models.Model):
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="judges")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_roles")
+    max_entries = models.PositiveIntegerField(
+        "most entries to review", null=True, blank=True, help_text="Leave empty for no cap."
+    )
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__display_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["jam", "user"], name="judge_once_per_jam")]
+
+    def __str__(self) -> str:
+        return f"{self.user} (judge of {self.jam})"
+
+
+class Conflict(models.Model):
+    """A judge who must not review an entry (besides the entries of their own teams)."""
+
+    class Source(models.TextChoices):
+        RECUSED = "recused", "The judge recused"
+        ORGANIZER = "organizer", "Marked by an organizer"
+
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="conflicts")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="conflicts")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ORGANIZER)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["judge", "entry"], name="conflict_once")]
+
+    def __str__(self) -> str:
+        return f"{self.judge.user} ✕ {self.entry}"
+
+
+class Assignment(models.Model):
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="assignments")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["judge", "entry"], name="assignment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.judge.user} → {self.entry}"
+
+
+class Review(models.Model):
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="reviews")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reviews")
+    feedback = models.TextField("feedback for the team", blank=True)
+    private_note = models.TextField("private note for the organizers", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["judge", "entry"], name="review_once_per_judge_and_entry")]
+
+    def __str__(self) -> str:
+        return f"Review of {self.entry} by {self.judge.user}"
+
+
+class Score(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="score_once_per_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"
+
+
+class ResultsNotice(models.Model):
+    """One row per person told that a jam's results are out: the announcement goes once."""
+
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["jam", "user"], name="results_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} told of {self.jam} results"

@@ -43,12 +43,14 @@ def entry_list_latest(*, jam: Jam, limit: int = 6) -> list[Entry]:
     return list(entries.order_by("-submitted_at", "-id")[:limit])
 
 
+def entry_is_members(*, entry: Entry, user: User) -> bool:
+    return user.is_authenticated and TeamMembership.objects.filter(team_id=entry.team_id, user=user).exists()
+
+
 def entry_can_view(*, entry: Entry, user: User) -> bool:
     if entry.is_submitted:
         return True
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or TeamMembership.objects.filter(team_id=entry.team_id, user=user).exists()
+    return user.is_authenticated and (user.is_staff or entry_is_members(entry=entry, user=user))
 
 
 def entry_get_visible(*, slug: str, pk: int, user: User) -> Entry:

@@ -10,10 +10,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jams.models import Jam
+from judging.selectors import team_feedback
 
 from .forms import EntryForm, TeamCreateForm
 from .models import Entry, Team
-from .selectors import entry_can_view, entry_get_visible, entry_list_for_gallery, team_with_members
+from .selectors import (
+    entry_can_view,
+    entry_get_visible,
+    entry_is_members,
+    entry_list_for_gallery,
+    team_with_members,
+)
 from .services import (
     StaleEntry,
     StorageUnavailable,
@@ -198,7 +205,10 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entry = entry_get_visible(slug=slug, pk=pk, user=request.user)
-    return render(request, "submissions/entry_detail.html", {"jam": entry.jam, "entry": entry})
+    context = {"jam": entry.jam, "entry": entry, "feedback": None}
+    if entry.jam.results_published and entry_is_members(entry=entry, user=request.user):
+        context["feedback"] = team_feedback(entry=entry)
+    return render(request, "submissions/entry_detail.html", context)
 
 
 def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse:

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+
+from accounts.models import User
+from jams.models import Jam
+from submissions.models import Entry, TeamMembership
+
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
+from .scoring import CriterionData, EntryResult, ReviewData, compute_results
+
+
+def judge_for(*, jam: Jam, user: User) -> Judge | None:
+    if not user.is_authenticated:
+        return None
+    return Judge.objects.select_related("jam", "user").filter(jam=jam, user=user).first()
+
+
+def entries_for_judge(*, judge: Judge) -> QuerySet[Entry]:
+    """The submitted entries this judge may see and score: never their own team's, never
+    one they or an organizer marked as a conflict. Every list of entries for judging
+    starts here."""
+    own_team = TeamMembership.objects.filter(team_id=OuterRef("team_id"), user_id=judge.user_id)
+    conflicted = Conflict.objects.filter(entry_id=OuterRef("pk"), judge_id=judge.pk)
+    return (
+        Entry.objects.filter(jam_id=judge.jam_id, state=Entry.State.SUBMITTED)
+        .exclude(Exists(own_team))
+        .exclude(Exists(conflicted))
+    )
+
+
+@dataclass
+class Workspace:
+    queue: list[Entry]
+    reviews: list[Review]
+    assigned: int
+    assigned_reviewed: int
+
+
+def judge_workspace(*, judge: Judge) -> Workspace:
+    """The judge's assigned entries still to review, and their reviews so far."""
+    mine = Review.objects.filter(judge=judge, entry_id=OuterRef("pk"))
+    assigned = (
+        entries_for_judge(judge=judge)
+        .filter(assignments__judge=judge)
+        .annotate(reviewed=Exists(mine))
+        .select_related("team")
+        .order_by("id")
+    )
+    assigned = list(assigned)
+    reviews = list(
+        Review.objects.filter(judge=judge, entry__in=entries_for_judge(judge=judge))
+        .select_related("entry", "entry__team")
+        .order_by("-updated_at")
+    )
+    return Workspace(
+        queue=[e for e in assigned if not e.reviewed],
+        reviews=reviews,
+        assigned=len(assigned),
+        assigned_reviewed=sum(1 for e in assigned if e.reviewed),
+    )
+
+
+def next_entry_for_judge(*, judge: Judge, after: int | None = None) -> Entry | None:
+    """Their next assigned entry to review; when none is left, the entry they may review
+    that has the fewest reviews and that they have not reviewed yet."""
+    not_mine = ~Exists(Review.objects.filter(judge=judge, entry_id=OuterRef("pk")))
+    candidates = entries_for_judge(judge=judge).filter(not_mine)
+    if after is not None:
+        candidates = candidates.exclude(pk=after)
+    assigned = candidates.filter(assignments__judge=judge).order_by("id").first()
+    if assigned:
+        return assigned
+    return candidates.annotate(review_count=Count("reviews")).order_by("review_count", "id").first()
+
+
+def judge_can_review(*, judge: Judge, entry: Entry) -> bool:
+    return entries_for_judge(judge=judge).filter(pk=entry.pk).exists()
+
+
+def criteria_for(*, jam: Jam) -> list[Criterion]:
+    return list(Criterion.objects.filter(jam=jam).order_by("order", "id"))
+
+
+@dataclass
+class ResultRow:
+    entry: Entry
+    figures: EntryResult
+    reviews: list[Review]
+
+
+def results_for_jam(*, jam: Jam) -> tuple[list[Criterion], list[ResultRow]]:
+    """Every submitted entry with its figures, ranked by the jam's method, in four queries."""
+    criteria = criteria_for(jam=jam)
+    scores = Prefetch("scores", queryset=Score.objects.only("id", "review_id", "criterion_id", "value"))
+    reviews = Review.objects.select_related("judge__user").prefetch_related(scores).order_by("id")
+    entries = list(
+        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED)
+        .select_related("team", "jam")
+        .prefetch_related(Prefetch("reviews", queryset=reviews))
+    )
+    by_id = {entry.pk: entry for entry in entries}
+    review_data = [
+        ReviewData(
+            judge_id=review.judge_id,
+            entry_id=entry.pk,
+            scores={s.criterion_id: float(s.value) for s in review.scores.all()},
+        )
+        for entry in entries
+        for review in entry.reviews.all()
+    ]
+    figures = compute_results(
+        entry_ids=list(by_id),
+        reviews=review_data,
+        criteria=[CriterionData(id=c.pk, weight=float(c.weight)) for c in criteria],
+        method=jam.ranking_method,
+    )
+    rows = [
+        ResultRow(entry=by_id[f.entry_id], figures=f, reviews=list(by_id[f.entry_id].reviews.all())) for f in figures
+    ]
+    return criteria, rows
+
+
+def assignments_exist(*, jam: Jam) -> bool:
+    return Assignment.objects.filter(judge__jam=jam).exists()
+
+
+def prizes_with_winners(*, jam: Jam) -> list[Prize]:
+    awards = Award.objects.select_related("entry", "entry__team", "entry__jam").order_by("id")
+    return list(Prize.objects.filter(jam=jam).prefetch_related(Prefetch("awards", queryset=awards)))
+
+
+@dataclass
+class TeamFeedback:
+    criteria: list[tuple[Criterion, float | None]]
+    total: float | None
+    feedback: list[str]
+
+
+def team_feedback(*, entry: Entry) -> TeamFeedback:
+    """What a team sees once results are out: its scores and the judges' feedback, with
+    no judge's name and no private note."""
+    criteria = criteria_for(jam=entry.jam)
+    reviews = list(Review.objects.filter(entry=entry).prefetch_related("scores").order_by("id"))
+    data = [
+        ReviewData(
+            judge_id=r.judge_id, entry_id=entry.pk, scores={s.criterion_id: float(s.value) for s in r.scores.all()}
+        )
+        for r in reviews
+    ]
+    (figures,) = compute_results(
+        entry_ids=[entry.pk],
+        reviews=data,
+        criteria=[CriterionData(id=c.pk, weight=float(c.weight)) for c in criteria],
+        method="weighted",
+    )
+    return TeamFeedback(
+        criteria=[(c, figures.criterion_means.get(c.pk)) for c in criteria],
+        total=figures.weighted,
+        feedback=[r.feedback for r in reviews if r.feedback],
+    )

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from jams.models import Jam
+from submissions.models import Entry
+
+from .assignment import JudgeSlot, assign
+from .models import Assignment, Conflict, Criterion, Judge, Review, Score
+from .selectors import entries_for_judge, judge_can_review
+
+logger = logging.getLogger(__name__)
+
+
+class JudgingClosed(ValidationError):
+    pass
+
+
+class NotAllowed(ValidationError):
+    pass
+
+
+def check_judging_open(*, jam: Jam, now: datetime) -> None:
+    if now < jam.submissions_close_at:
+        opens = timezone.localtime(jam.submissions_close_at, jam.tzinfo)
+        raise JudgingClosed(
+            f"Judging opens when submissions close, on {opens:%-d %B %Y at %H:%M} ({jam.timezone}). "
+            "Reviews can't be saved before then."
+        )
+    if now >= jam.judging_ends_at:
+        raise JudgingClosed(f"Judging for {jam.title} has ended, so reviews can no longer be saved or changed.")
+
+
+# Judges -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def judge_add(*, jam: Jam, email: str, display_name: str = "", max_entries: int | None = None) -> Judge:
+    """Make a person a judge of a jam. Someone without an account gets one, with no
+    password, and an invitation to set it (sent after commit)."""
+    email = User.objects.normalize_email(email)
+    user = User.objects.filter(email__iexact=email).first()
+    invite = user is None
+    if invite:
+        user = User.objects.create_user(email=email, display_name=display_name or email.split("@")[0], password=None)
+    judge, created = Judge.objects.get_or_create(jam=jam, user=user, defaults={"max_entries": max_entries})
+    if not created:
+        raise ValidationError(f"{user.display_name} is already a judge of {jam.title}.")
+    if invite:
+        from .tasks import judge_invite_task
+
+        transaction.on_commit(lambda: judge_invite_task.delay(judge_id=judge.pk))
+    return judge
+
+
+def judge_invite_send(*, judge_id: int) -> bool:
+    """Email a new judge a link to set their password, once."""
+    from .emails import judge_invite_message
+
+    with transaction.atomic():
+        judge = (
+            Judge.objects.select_for_update(of=("self",))
+            .select_related("jam", "user")
+            .filter(pk=judge_id, invited_at__isnull=True)
+            .first()
+        )
+        if judge is None:
+            return False
+        judge_invite_message(judge=judge).send()
+        judge.invited_at = timezone.now()
+        judge.save(update_fields=["invited_at"])
+    return True
+
+
+# Assignment ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignments_make(*, jam: Jam, seed: int | None = None) -> int:
+    """Give each submitted entry up to the jam's k judges; returns how many were added.
+
+    Keeps the assignments there are, so running it again only fills gaps (new entries,
+    new judges, recusals). The seed defaults to the jam's id: the same state gives the
+    same assignments."""
+    Jam.objects.select_for_update().filter(pk=jam.pk).first()
+    judges = list(Judge.objects.filter(jam=jam))
+    entry_ids = list(Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).values_list("pk", flat=True))
+    conflicts = set(Conflict.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id"))
+    conflicts |= _own_team_pairs(jam)
+    existing = set(Assignment.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id"))
+    pairs = assign(
+        entry_ids=entry_ids,
+        judges=[JudgeSlot(judge_id=j.pk, cap=j.max_entries) for j in judges],
+        k=jam.reviews_per_entry,
+        conflicts=conflicts,
+        existing=existing,
+        seed=jam.pk if seed is None else seed,
+    )
+    Assignment.objects.bulk_create([Assignment(judge_id=j, entry_id=e) for j, e in sorted(pairs)])
+    Jam.objects.filter(pk=jam.pk).update(assignments_made_at=timezone.now())
+    return len(pairs)
+
+
+def _own_team_pairs(jam: Jam) -> set[tuple[int, int]]:
+    rows = Entry.objects.filter(jam=jam, team__memberships__user__judge_roles__jam=jam).values_list(
+        "team__memberships__user__judge_roles__id", "pk"
+    )
+    return set(rows)
+
+
+def assignments_ensure(*, jam: Jam, now: datetime | None = None) -> None:
+    """Assign once judging has opened, if nobody has yet (the workspace calls this, so a
+    jam works without the periodic task too)."""
+    now = now or timezone.now()
+    if jam.assignments_made_at is None and jam.judging_open_at(now):
+        assignments_make(jam=jam)
+
+
+# Reviews ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_save(
+    *,
+    judge: Judge,
+    entry: Entry,
+    scores: dict[int, int],
+    feedback: str = "",
+    private_note: str = "",
+    now: datetime | None = None,
+) -> Review:
+    """A judge's review of an entry, created or changed; every criterion must be scored
+    within its scale. Refused outside the judging window and for entries the judge may
+    not review."""
+    jam = judge.jam
+    check_judging_open(jam=jam, now=now or timezone.now())
+    if entry.jam_id != jam.pk or not judge_can_review(judge=judge, entry=entry):
+        raise NotAllowed("You can't review this entry: it is your team's, you recused, or it isn't in this jam.")
+    criteria = list(Criterion.objects.filter(jam=jam))
+    _check_scores(criteria, scores)
+    review, _ = Review.objects.update_or_create(
+        judge=judge, entry=entry, defaults={"feedback": feedback.strip(), "private_note": private_note.strip()}
+    )
+    for criterion in criteria:
+        Score.objects.update_or_create(review=review, criterion=criterion, defaults={"value": scores[criterion.pk]})
+    return review
+
+
+def _check_scores(criteria: list[Criterion], scores: dict[int, int]) -> None:
+    errors = []
+    for criterion in criteria:
+        value = scores.get(criterion.pk)
+        if value is None:
+            errors.append(f"Please score “{criterion.name}”.")
+        elif not criterion.scale_low <= value <= criterion.scale_high:
+            scale = f"{criterion.scale_low} to {criterion.scale_high}"
+            errors.append(f"“{criterion.name}” is scored from {scale}; {value} is outside.")
+    unknown = set(scores) - {c.pk for c in criteria}
+    if unknown:
+        errors.append("Some scores are for criteria this jam doesn't have.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def judge_recuse(*, judge: Judge, entry: Entry, now: datetime | None = None) -> Conflict:
+    """“I know this team”: the entry leaves the judge's queue, with any review they wrote."""
+    check_judging_open(jam=judge.jam, now=now or timezone.now())
+    if not entries_for_judge(judge=judge).filter(pk=entry.pk).exists():
+        raise NotAllowed("This entry is not in your queue.")
+    conflict, _ = Conflict.objects.get_or_create(judge=judge, entry=entry, defaults={"source": Conflict.Source.RECUSED})
+    Assignment.objects.filter(judge=judge, entry=entry).delete()
+    Review.objects.filter(judge=judge, entry=entry).delete()
+    return conflict
+
+
+# Results ------------------------------------------------------------------------------
+
+
+class AlreadyPublished(ValidationError):
+    pass
+
+
+@transaction.atomic
+def results_publish(*, jam: Jam, now: datetime | None = None) -> Jam:
+    """Publish a jam's results once: record when, and queue the announcement email."""
+    locked = Jam.objects.select_for_update().get(pk=jam.pk)
+    if locked.results_published_at is not None:
+        published = timezone.localtime(locked.results_published_at, jam.tzinfo)
+        raise AlreadyPublished(
+            f"The results of {jam.title} were already published on {published:%-d %B %Y at %H:%M}; nothing changed."
+        )
+    locked.results_published_at = now or timezone.now()
+    locked.save(update_fields=["results_published_at"])
+    from .tasks import results_announce_task
+
+    transaction.on_commit(lambda: results_announce_task.delay(jam_id=jam.pk))
+    return locked
+
+
+def results_announce(*, jam_id: int) -> int:
+    """Tell every person signed up to the jam that its results are out, each once.
+
+    Returns how many were emailed by this call. A failing send leaves no notice row for
+    that person, so the task's retry reaches them and nobody twice."""
+    from jams.models import SignUp
+
+    from .emails import results_message
+    from .models import ResultsNotice
+
+    jam = Jam.objects.filter(pk=jam_id, results_published_at__isnull=False).first()
+    if jam is None:
+        return 0
+    told = set(ResultsNotice.objects.filter(jam=jam).values_list("user_id", flat=True))
+    sent = 0
+    for signup in SignUp.objects.filter(jam=jam).select_related("user").exclude(user_id__in=told):
+        with transaction.atomic():
+            _, created = ResultsNotice.objects.get_or_create(jam=jam, user=signup.user)
+            if not created:
+                continue
+            results_message(jam=jam, user=signup.user).send()
+        sent += 1
+    return sent

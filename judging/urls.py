@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "judging"
+
+urlpatterns = [
+    path("<slug:slug>/judge/", views.workspace, name="workspace"),
+    path("<slug:slug>/judge/<int:entry_id>/", views.review, name="review"),
+    path("<slug:slug>/judge/<int:entry_id>/recuse/", views.recuse, name="recuse"),
+    path("<slug:slug>/results/", views.results, name="results"),
+]

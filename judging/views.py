@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jams.models import Jam
+from submissions.models import Entry
+
+from .forms import ReviewForm
+from .models import Judge, Review
+from .selectors import (
+    criteria_for,
+    judge_can_review,
+    judge_for,
+    judge_workspace,
+    next_entry_for_judge,
+    prizes_with_winners,
+    results_for_jam,
+)
+from .services import JudgingClosed, NotAllowed, assignments_ensure, check_judging_open, judge_recuse, review_save
+
+
+def _judge_or_403(request: HttpRequest, slug: str) -> tuple[Jam, Judge | None, HttpResponse | None]:
+    jam = get_object_or_404(Jam, slug=slug)
+    judge = judge_for(jam=jam, user=request.user)
+    if judge is None:
+        response = render(request, "judging/not_a_judge.html", {"jam": jam}, status=403)
+        return jam, None, response
+    return jam, judge, None
+
+
+@login_required
+def workspace(request: HttpRequest, slug: str) -> HttpResponse:
+    jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    try:
+        check_judging_open(jam=jam, now=timezone.now())
+    except JudgingClosed as closed:
+        return render(request, "judging/workspace.html", {"jam": jam, "closed": closed.message})
+    assignments_ensure(jam=jam)
+    context = {"jam": jam, "judge": judge, "work": judge_workspace(judge=judge)}
+    context["next_entry"] = next_entry_for_judge(judge=judge) if not context["work"].queue else None
+    return render(request, "judging/workspace.html", context)
+
+
+@login_required
+def review(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    entry = get_object_or_404(Entry.objects.select_related("team", "jam"), jam=jam, pk=entry_id)
+    if not judge_can_review(judge=judge, entry=entry):
+        raise Http404("This entry is not yours to review.")
+    existing = Review.objects.filter(judge=judge, entry=entry).prefetch_related("scores").first()
+    criteria = criteria_for(jam=jam)
+    form = ReviewForm(request.POST or None, criteria=criteria, review=existing)
+    closed = None
+    try:
+        check_judging_open(jam=jam, now=timezone.now())
+    except JudgingClosed as error:
+        closed = error.message
+    if request.method == "POST" and closed:
+        return _review_page(request, jam, entry, form, closed, status=403)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_save(
+                judge=judge,
+                entry=entry,
+                scores=form.scores(),
+                feedback=form.cleaned_data["feedback"],
+                private_note=form.cleaned_data["private_note"],
+            )
+        except (NotAllowed, JudgingClosed) as error:
+            return _review_page(request, jam, entry, form, error.message, status=403)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Your review of “{entry.title}” is saved.")
+            return _after_save(request, judge, entry)
+    status = 400 if form.is_bound else 200
+    return _review_page(request, jam, entry, form, closed, status=status)
+
+
+def _after_save(request: HttpRequest, judge: Judge, entry: Entry) -> HttpResponse:
+    if request.POST.get("then") == "next":
+        following = next_entry_for_judge(judge=judge, after=entry.pk)
+        if following:
+            return redirect("judging:review", slug=judge.jam.slug, entry_id=following.pk)
+        messages.info(request, "That was the last entry waiting for a review. Thank you!")
+    return redirect("judging:workspace", slug=judge.jam.slug)
+
+
+def _review_page(request, jam, entry, form, closed, status: int = 200) -> HttpResponse:
+    context = {"jam": jam, "entry": entry, "form": form, "closed": closed}
+    return render(request, "judging/review_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def recuse(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    entry = get_object_or_404(Entry, jam=jam, pk=entry_id)
+    try:
+        judge_recuse(judge=judge, entry=entry)
+    except (NotAllowed, JudgingClosed) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You recused from “{entry.title}”. It has left your queue.")
+    return redirect("judging:workspace", slug=slug)
+
+
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = get_object_or_404(Jam, slug=slug)
+    if not jam.results_published:
+        return render(request, "judging/results.html", {"jam": jam, "published": False})
+    _criteria, rows = results_for_jam(jam=jam)
+    prizes = prizes_with_winners(jam=jam)
+    context = {"jam": jam, "published": True, "prizes": prizes, "rows": rows if jam.show_ranking else []}
+    return render(request, "judging/results.html", context)
