@@ -2,10 +2,16 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+
+from hackathon.exports import csv_safe as _csv_safe
+from judging.admin import CriterionInline, PrizeInline, results_view
+from judging.services import AlreadyPublished, assignments_make, results_publish
 
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
@@ -56,12 +62,59 @@ class JamAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "host", "tagline"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_at"
-    inlines = [ResourceInline, SpeakerInline]
+    inlines = [ResourceInline, SpeakerInline, CriterionInline, PrizeInline]
+    actions = ["assign_judges", "publish_results"]
+    readonly_fields = ["assignments_made_at", "results_published_at", "results_link"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "tagline", "host", "description", "cover_image"]}),
         ("Dates", {"fields": ["timezone", "starts_at", "submission_deadline", "judging_ends_at"]}),
         ("Participation", {"fields": ["signups_open", "max_team_size", "grace_minutes"]}),
+        (
+            "Judging",
+            {
+                "fields": [
+                    "reviews_per_entry",
+                    "ranking_method",
+                    "show_ranking",
+                    "assignments_made_at",
+                    "results_published_at",
+                    "results_link",
+                ]
+            },
+        ),
     ]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:jam_id>/results/",
+                self.admin_site.admin_view(lambda request, jam_id: results_view(self, request, jam_id)),
+                name="jams_jam_results",
+            )
+        ]
+        return extra + super().get_urls()
+
+    @admin.display(description="results")
+    def results_link(self, jam: Jam) -> str:
+        if not jam.pk:
+            return "—"
+        return format_html('<a href="{}">See the results table</a>', reverse("admin:jams_jam_results", args=[jam.pk]))
+
+    @admin.action(description="Assign judges to the entries of the selected jams")
+    def assign_judges(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
+        for jam in queryset:
+            added = assignments_make(jam=jam)
+            self.message_user(request, f"{jam.title}: {added} new assignments.", messages.SUCCESS)
+
+    @admin.action(description="Publish the results of the selected jams (emails every participant)")
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
+        for jam in queryset:
+            try:
+                results_publish(jam=jam)
+            except AlreadyPublished as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, f"{jam.title}: results published; participants are being emailed.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:
         return jam_list_with_counts()
@@ -110,11 +163,6 @@ class SignUpAdmin(admin.ModelAdmin):
                 ]
             )
         return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @admin.register(Testimonial)

@@ -180,6 +180,16 @@ def judge_recuse(*, judge: Judge, entry: Entry, now: datetime | None = None) -> 
     return conflict
 
 
+@transaction.atomic
+def conflict_mark(*, judge: Judge, entry: Entry, note: str = "") -> Conflict:
+    """An organizer's word that a judge must not review an entry; any assignment goes."""
+    conflict, _ = Conflict.objects.update_or_create(
+        judge=judge, entry=entry, defaults={"source": Conflict.Source.ORGANIZER, "note": note}
+    )
+    Assignment.objects.filter(judge=judge, entry=entry).delete()
+    return conflict
+
+
 # Results ------------------------------------------------------------------------------
 
 
