@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
 
 PASSWORD = "a-long-test-password-42"
@@ -148,3 +149,31 @@ class EntryFactory(factory.django.DjangoModelFactory):
     authors = factory.LazyAttribute(lambda entry: entry.team.created_by.display_name)
     state = Entry.State.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    jam = factory.SubFactory(JamFactory)
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    description = "How good is it?"
+    weight = 1
+    order = factory.Sequence(int)
+
+
+class JudgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Judge
+
+    jam = factory.SubFactory(JamFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class PrizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prize
+
+    jam = factory.SubFactory(JamFactory)
+    name = factory.Sequence(lambda n: f"Prize {n}")
+    order = factory.Sequence(int)

@@ -1,0 +1,217 @@
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.utils import timezone
+
+from judging.models import Assignment, Conflict, Review
+from judging.services import assignments_make
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, TeamFactory, UserFactory
+from tests.judging.conftest import score_form
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def review_url(jam, entry) -> str:
+    return f"/jams/{jam.slug}/judge/{entry.pk}/"
+
+
+def test_workspace_assigns_on_first_visit_and_shows_progress(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    html = text(response)
+    assert response.status_code == 200
+    assert Assignment.objects.filter(judge=judge).count() == 3
+    assert "0 of 3 assigned reviewed" in html
+    assert [e.title for e in response.context["work"].queue] == ["Entry 0", "Entry 1", "Entry 2"]
+
+
+def test_scoring_every_criterion_saves_and_moves_progress(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 5), follow=True)
+
+    review = Review.objects.get(judge=judge, entry=entries[0])
+    assert sorted(review.scores.values_list("value", flat=True)) == [4, 5]
+    assert review.feedback == "Clear and careful."
+    assert "1 of 3 assigned reviewed" in text(response)
+
+
+def test_save_and_next_opens_the_next_entry_in_the_queue(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3, then="next"))
+
+    assert response["Location"] == review_url(judging_jam, entries[1])
+
+
+def test_when_the_queue_is_done_next_is_the_entry_with_fewest_reviews(client, judging_jam, entries):
+    judges = [JudgeFactory(jam=judging_jam) for _ in range(3)]
+    assignments_make(jam=judging_jam)
+    me = judges[0]
+    mine = set(Assignment.objects.filter(judge=me).values_list("entry_id", flat=True))
+    client.force_login(me.user)
+    for entry_id in mine:
+        client.post(f"/jams/{judging_jam.slug}/judge/{entry_id}/", score_form(judging_jam, 3, 3))
+
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    (left,) = [e for e in entries if e.pk not in mine]
+    assert response.context["work"].queue == []
+    assert response.context["next_entry"] == left
+    assert 'data-testid="judge-next"' in response.content.decode()
+
+
+def test_a_judge_changes_their_own_review(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 2, 2))
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 5, 4, feedback="Better on reread."))
+
+    review = Review.objects.get(judge=judge, entry=entries[0])
+    assert sorted(review.scores.values_list("value", flat=True)) == [4, 5]
+    assert review.feedback == "Better on reread."
+    assert Review.objects.count() == 1
+
+
+@pytest.mark.parametrize(("values", "message"), [((6, 3), "6 is outside"), ((0, 3), "0 is outside")])
+def test_a_score_outside_the_scale_is_refused(client, judging_jam, judge, entries, values, message):
+    client.force_login(judge.user)
+    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, *values))
+    assert response.status_code == 400
+    assert message in text(response)
+    assert not Review.objects.exists()
+
+
+def test_a_missing_criterion_is_refused(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4))
+    assert response.status_code == 400
+    assert "Please score “Rigour”." in text(response)
+    assert 'value="Clear and careful."' in text(response) or "Clear and careful." in text(response)
+    assert not Review.objects.exists()
+
+
+def test_a_non_judge_is_refused(client, judging_jam, entries):
+    client.force_login(UserFactory())
+    workspace = client.get(f"/jams/{judging_jam.slug}/judge/")
+    posted = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4))
+    assert workspace.status_code == 403
+    assert posted.status_code == 403
+    assert "Only judges can see this page" in text(posted)
+    assert not Review.objects.exists()
+
+
+def test_a_visitor_is_sent_to_log_in(client, judging_jam):
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_judge_never_sees_or_scores_their_own_teams_entry(client, judging_jam, judge, entries):
+    own = EntryFactory(team=TeamFactory(jam=judging_jam, created_by=judge.user), title="Judge's own")
+    assignments_make(jam=judging_jam)
+    client.force_login(judge.user)
+
+    workspace = client.get(f"/jams/{judging_jam.slug}/judge/")
+    page = client.get(review_url(judging_jam, own))
+    posted = client.post(review_url(judging_jam, own), score_form(judging_jam, 5, 5))
+
+    assert not Assignment.objects.filter(judge=judge, entry=own).exists()
+    assert "Judge's own" not in text(workspace)
+    assert page.status_code == 404
+    assert posted.status_code == 404
+    assert not Review.objects.exists()
+
+
+def test_recusing_removes_the_entry_and_any_review(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4))
+
+    response = client.post(f"/jams/{judging_jam.slug}/judge/{entries[0].pk}/recuse/", follow=True)
+
+    assert Conflict.objects.filter(judge=judge, entry=entries[0], source="recused").exists()
+    assert not Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
+    assert not Review.objects.exists()
+    assert "Entry 0" not in [e.title for e in response.context["work"].queue]
+    assert client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4)).status_code == 404
+
+
+def test_an_organizer_conflict_hides_the_entry(client, judging_jam, judge, entries):
+    from judging.services import conflict_mark
+
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    conflict_mark(judge=judge, entry=entries[1], note="Same lab")
+
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    assert [e.title for e in response.context["work"].queue] == ["Entry 0", "Entry 2"]
+    assert client.get(review_url(judging_jam, entries[1])).status_code == 404
+
+
+def test_no_review_before_the_deadline(client):
+    jam = JamFactory.running()
+    judge = JudgeFactory(jam=jam)
+    entry = EntryFactory(team__jam=jam)
+    client.force_login(judge.user)
+
+    workspace = client.get(f"/jams/{jam.slug}/judge/")
+    posted = client.post(review_url(jam, entry), {"then": "stay"})
+
+    assert "Judging opens when submissions close" in text(workspace)
+    assert posted.status_code == 403
+    assert not Review.objects.exists()
+    assert not Assignment.objects.exists()
+
+
+def test_no_review_in_the_grace_period(client):
+    now = timezone.now()
+    jam = JamFactory(
+        starts_at=now - timedelta(days=2), submission_deadline=now - timedelta(minutes=5), grace_minutes=30
+    )
+    judge = JudgeFactory(jam=jam)
+    entry = EntryFactory(team__jam=jam)
+    client.force_login(judge.user)
+    assert client.post(review_url(jam, entry), {"then": "stay"}).status_code == 403
+
+
+def test_no_review_after_judging_ended(client):
+    jam = JamFactory.finished()
+    judge = JudgeFactory(jam=jam)
+    entry = EntryFactory(team__jam=jam)
+    client.force_login(judge.user)
+
+    posted = client.post(review_url(jam, entry), {"then": "stay"})
+
+    assert posted.status_code == 403
+    assert "has ended, so reviews can no longer be saved or changed." in text(posted)
+    assert not Review.objects.exists()
+
+
+def test_someone_elses_review_is_untouched(client, judging_jam, entries):
+    first, second = JudgeFactory(jam=judging_jam), JudgeFactory(jam=judging_jam)
+    client.force_login(first.user)
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 2, 2, feedback="First's words"))
+    client.force_login(second.user)
+
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 5, 5, feedback="Second's words"))
+
+    mine = Review.objects.get(judge=first)
+    assert mine.feedback == "First's words"
+    assert sorted(mine.scores.values_list("value", flat=True)) == [2, 2]
+    assert Review.objects.count() == 2
+
+
+def test_a_judge_of_another_jam_is_refused(client, judging_jam, entries):
+    other = JudgeFactory(jam=JamFactory.judging())
+    client.force_login(other.user)
+    assert client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3)).status_code == 403
