@@ -1,8 +1,9 @@
 """Demo data for `make run`: the ARENA jam from the seed page, a running and an upcoming jam.
 
 Idempotent: running it again updates the same rows (and moves the running and upcoming
-jams' dates so they stay running and upcoming). It refuses to run with DEBUG off, so it
-can never put demo logins on a production site.
+jams' dates so they stay running and upcoming); the ARENA entries' files are drawn and
+stored once. It sends no email and refuses to run with DEBUG off, so it can never put demo
+logins on a production site.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +20,10 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from submissions.models import Entry, Team, TeamMembership
+from submissions.thumbnails import entry_thumbnails_make
+
+from ._demo_entries import ARENA_ENTRIES, DemoEntry, entry_image_png, entry_slides_pdf
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public by design, DEBUG only
 DEMO_LOGINS = [
@@ -25,6 +31,7 @@ DEMO_LOGINS = [
     ("judge@example.com", "Jules Judge", False),
     ("participant@example.com", "Pat Participant", False),
 ]
+PARTICIPANT_TEAM = "Pat's Evals"
 
 ARENA_DESCRIPTION = """\
 Interpretability research is an exciting and growing field of machine learning. If we are \
@@ -156,8 +163,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._logins()
             self._testimonials()
-            self._arena()
-            self._running()
+            arena = self._arena()
+            self._arena_entries(arena)
+            running = self._running()
+            self._participant_team(running)
             self._upcoming()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _name, _staff in DEMO_LOGINS:
@@ -187,7 +196,7 @@ class Command(BaseCommand):
         jam, _ = Jam.objects.update_or_create(slug=slug, defaults=fields)
         return jam
 
-    def _arena(self) -> None:
+    def _arena(self) -> Jam:
         london = ZoneInfo("Europe/London")
         jam = self._jam(
             "arena-interpretability-hackathon",
@@ -216,10 +225,50 @@ class Command(BaseCommand):
             url="https://www.neelnanda.io/",
         )
         for name in ARENA_SIGNUPS:
-            user = self._user(f"{slugify(name)}@arena.example.com", name)
+            user = self._user(_arena_email(name), name)
             SignUp.objects.get_or_create(jam=jam, user=user, defaults={"confirmation_sent_at": jam.starts_at})
+        return jam
 
-    def _running(self) -> None:
+    def _arena_entries(self, jam: Jam) -> None:
+        """The seed page's six entries, newest first, each by a team of its signed-up authors."""
+        for order, demo in enumerate(ARENA_ENTRIES):
+            members = [User.objects.get(email=_arena_email(name)) for name in demo.members]
+            team = self._team(jam, demo.team, members)
+            submitted_at = jam.submission_deadline - timedelta(minutes=7 + 23 * order)
+            entry, _ = Entry.objects.update_or_create(
+                team=team,
+                defaults={
+                    "jam": jam, "title": demo.title, "abstract": demo.abstract, "authors": demo.authors,
+                    "state": Entry.State.SUBMITTED, "submitted_at": submitted_at, "is_late": False,
+                    "updated_by": members[0],
+                },
+            )  # fmt: skip
+            self._entry_files(entry, demo)
+
+    def _team(self, jam: Jam, name: str, members: list[User]) -> Team:
+        """Rows made directly, not through the services, which would queue emails."""
+        team, _ = Team.objects.get_or_create(jam=jam, name=name, defaults={"created_by": members[0]})
+        for user in members:
+            SignUp.objects.get_or_create(jam=jam, user=user, defaults={"confirmation_sent_at": timezone.now()})
+            TeamMembership.objects.get_or_create(jam=jam, user=user, defaults={"team": team})
+        return team
+
+    def _entry_files(self, entry: Entry, demo: DemoEntry) -> None:
+        """Slides and image drawn by Pillow, stored once; the thumbnails made here, not queued."""
+        name = slugify(demo.title)
+        drawn = []
+        if not _stored(entry.slides):
+            entry.slides.save(f"{name}.pdf", ContentFile(entry_slides_pdf(demo)), save=False)
+            drawn.append("slides")
+        if not _stored(entry.image):
+            entry.image.save(f"{name}.png", ContentFile(entry_image_png(demo)), save=False)
+            drawn.append("image")
+        if drawn:
+            entry.save(update_fields=drawn)
+        if not entry.thumbnails_ready:
+            entry_thumbnails_make(entry_id=entry.pk)
+
+    def _running(self) -> Jam:
         now = timezone.now().replace(second=0, microsecond=0)
         jam = self._jam(
             "ai-evaluations-sprint",
@@ -247,6 +296,14 @@ class Command(BaseCommand):
                 url="https://inspect.aisi.org.uk/",
                 description="Write an evaluation as a dataset, a solver and a scorer.",
             )
+        return jam
+
+    def _participant_team(self, jam: Jam) -> None:
+        """A team for the demo participant, without an entry: theirs to submit."""
+        participant = User.objects.get(email="participant@example.com")
+        if TeamMembership.objects.filter(jam=jam, user=participant).exists():
+            return  # in a team already, perhaps one they formed while trying the demo
+        self._team(jam, PARTICIPANT_TEAM, [participant])
 
     def _upcoming(self) -> None:
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -263,3 +320,12 @@ class Command(BaseCommand):
             signups_open=True,
             max_team_size=5,
         )
+
+
+def _arena_email(name: str) -> str:
+    return f"{slugify(name)}@arena.example.com"
+
+
+def _stored(file) -> bool:
+    # A name without its object (media/ deleted, a fresh bucket) is drawn again.
+    return bool(file) and file.storage.exists(file.name)
