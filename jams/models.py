@@ -51,6 +51,7 @@ class Jam(models.Model):
         default=0,
         help_text="Entries may still be submitted this long after the deadline; they are marked late.",
     )
+
     # Judging
     class RankingMethod(models.TextChoices):
         WEIGHTED_MEAN = "weighted", "Weighted mean of the judges' scores"

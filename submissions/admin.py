@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import csv
-from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -13,10 +11,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from jams.admin import _csv_safe
+from hackathon.exports import csv_safe as _csv_safe
 
 from .models import Entry, Team, TeamMembership
-from .tasks import entry_thumbnails_task
+from .services import entry_thumbnails_remake
 from .uploads import display_name
 
 EMPTY = "—"
@@ -227,12 +225,7 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remake thumbnails")
     def remake_thumbnails(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
-        with transaction.atomic():
-            ids = list(queryset.prefetch_related(None).exclude(image="").values_list("pk", flat=True))
-            # Cleared, the thumbnails no longer match the image: the task makes them anew.
-            Entry.objects.filter(pk__in=ids).update(thumbnails_of="")
-            for entry_id in ids:
-                transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
+        ids = entry_thumbnails_remake(entry_ids=list(queryset.prefetch_related(None).values_list("pk", flat=True)))
         if not ids:
             self.message_user(request, "None of the selected entries has a project image.", messages.WARNING)
             return

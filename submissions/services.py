@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -310,3 +311,16 @@ def entry_notify(*, entry_id: int) -> bool:
         entry_submitted_message(entry=entry).send()
         Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version)
     return True
+
+
+@transaction.atomic
+def entry_thumbnails_remake(*, entry_ids: list[int]) -> list[int]:
+    """Make the thumbnails of these entries anew (those with an image); returns their ids."""
+    from .tasks import entry_thumbnails_task
+
+    ids = list(Entry.objects.filter(pk__in=entry_ids).exclude(image="").values_list("pk", flat=True))
+    # Cleared, the thumbnails no longer match the image, so the task makes them again.
+    Entry.objects.filter(pk__in=ids).update(thumbnails_of="")
+    for entry_id in ids:
+        transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
+    return ids

@@ -10,6 +10,13 @@ from tests.querycount import count_queries
 pytestmark = pytest.mark.django_db
 
 
+JUDGING_FORMS = {
+    "reviews_per_entry": "3", "ranking_method": "calibrated",
+    "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
+    "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
+}  # fmt: skip
+
+
 @pytest.fixture
 def organizer(client):
     user = UserFactory(is_staff=True, is_superuser=True)
@@ -64,6 +71,7 @@ def test_admin_adds_a_jam_with_resources_and_speakers(client, organizer):
         "resources-0-url": "https://example.com/nb", "resources-0-description": "",
         "speakers-TOTAL_FORMS": "1", "speakers-INITIAL_FORMS": "0",
         "speakers-0-order": "0", "speakers-0-name": "Neel Nanda", "speakers-0-role": "", "speakers-0-url": "",
+        **JUDGING_FORMS,
     }  # fmt: skip
 
     response = client.post("/admin/jams/jam/add/", data)
@@ -83,6 +91,7 @@ def test_admin_refuses_a_deadline_before_the_start(client, organizer):
         "max_team_size": "4", "grace_minutes": "0",
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        **JUDGING_FORMS,
     }  # fmt: skip
 
     response = client.post("/admin/jams/jam/add/", data)

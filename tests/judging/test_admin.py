@@ -1,0 +1,166 @@
+import csv
+import io
+from html import unescape
+
+import pytest
+
+from judging.models import Assignment, Award, Conflict, Judge
+from judging.services import assignments_make, review_save
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def scored(judging_jam, entries):
+    criteria = list(judging_jam.criteria.order_by("order"))
+    judge = JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Ada Judge", email="ada@example.com"))
+    for i, entry in enumerate(entries):
+        review_save(
+            judge=judge,
+            entry=entry,
+            scores={criteria[0].pk: 5 - i, criteria[1].pk: 3},
+            feedback=f"Nice {i}",
+            private_note=f"=secret {i}",
+        )
+    return entries
+
+
+def results_url(jam) -> str:
+    return f"/admin/jams/jam/{jam.pk}/results/"
+
+
+def test_results_table_shows_every_figure(client, organizer, judging_jam, scored):
+    response = client.get(results_url(judging_jam))
+
+    html = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Impact" in html and "Rigour" in html
+    rows = response.context["rows"]
+    assert [row.entry.title for row, _, _ in rows] == ["Entry 0", "Entry 1", "Entry 2"]
+    assert rows[0][1] == [5.0, 3.0]
+
+
+def test_results_table_sorts(client, organizer, judging_jam, scored):
+    response = client.get(results_url(judging_jam), {"o": "title"})
+    assert [row.entry.title for row, _, _ in response.context["rows"]] == ["Entry 0", "Entry 1", "Entry 2"]
+    response = client.get(results_url(judging_jam), {"o": "spread"})
+    assert response.status_code == 200
+
+
+def test_results_csv_has_every_figure_and_every_review(client, organizer, judging_jam, scored):
+    response = client.get(results_url(judging_jam), {"format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "rank",
+        "entry id",
+        "title",
+        "team",
+        "reviews",
+        "spread",
+        "Impact",
+        "Rigour",
+        "weighted",
+        "calibrated",
+    ]
+    assert rows[1][:5] == ["1", str(scored[0].pk), "Entry 0", scored[0].team.name, "1"]
+    assert rows[1][6:9] == ["5.0000", "3.0000", f"{(5 * 2 + 3) / 3:.4f}"]
+    review_header = rows.index(
+        ["entry id", "title", "judge", "judge email", "Impact", "Rigour", "feedback", "private note"]
+    )
+    assert rows[review_header + 1] == [
+        str(scored[0].pk),
+        "Entry 0",
+        "Ada Judge",
+        "ada@example.com",
+        "5",
+        "3",
+        "Nice 0",
+        "'=secret 0",
+    ]
+
+
+def test_results_award_a_prize_and_remove_it(client, organizer, judging_jam, scored):
+    prize = PrizeFactory(jam=judging_jam, name="First place")
+
+    client.post(results_url(judging_jam), {"prize": prize.pk, "entry": scored[0].pk})
+    assert list(Award.objects.values_list("prize__name", "entry__title")) == [("First place", "Entry 0")]
+
+    client.post(results_url(judging_jam), {"prize": prize.pk, "entry": scored[0].pk, "remove": "1"})
+    assert not Award.objects.exists()
+
+
+def test_results_award_of_another_jams_entry_is_refused(client, organizer, judging_jam):
+    prize = PrizeFactory(jam=judging_jam)
+    stranger = EntryFactory(team__jam=JamFactory.judging())
+    response = client.post(results_url(judging_jam), {"prize": prize.pk, "entry": stranger.pk})
+    assert response.status_code == 404
+    assert not Award.objects.exists()
+
+
+def test_results_table_is_for_organizers_only(client, judging_jam):
+    client.force_login(UserFactory())
+    assert client.get(results_url(judging_jam)).status_code == 302
+
+
+def test_publish_action_publishes_once(client, organizer, judging_jam, scored):
+    data = {"action": "publish_results", "_selected_action": [judging_jam.pk]}
+
+    client.post("/admin/jams/jam/", data)
+    judging_jam.refresh_from_db()
+    first = judging_jam.results_published_at
+    response = client.post("/admin/jams/jam/", data, follow=True)
+
+    judging_jam.refresh_from_db()
+    assert first is not None
+    assert judging_jam.results_published_at == first
+    assert "were already published" in unescape(response.content.decode())
+
+
+def test_assign_action(client, organizer, judging_jam, entries):
+    JudgeFactory.create_batch(3, jam=judging_jam)
+    client.post("/admin/jams/jam/", {"action": "assign_judges", "_selected_action": [judging_jam.pk]})
+    assert Assignment.objects.count() == len(entries) * judging_jam.reviews_per_entry
+
+
+def test_add_a_judge_by_email_in_the_admin(
+    client, organizer, judging_jam, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/judging/judge/add/",
+            {"jam": judging_jam.pk, "email": "fresh@example.com", "display_name": "Fresh Judge", "max_entries": ""},
+        )
+    assert response.status_code == 302
+    judge = Judge.objects.get(user__email="fresh@example.com")
+    assert judge.user.display_name == "Fresh Judge"
+    assert [m.to for m in mailoutbox] == [["fresh@example.com"]]
+
+
+def test_adding_an_existing_judge_in_the_admin_says_so(client, organizer, judging_jam):
+    judge = JudgeFactory(jam=judging_jam)
+    response = client.post(
+        "/admin/judging/judge/add/",
+        {"jam": judging_jam.pk, "email": judge.user.email, "display_name": "", "max_entries": ""},
+        follow=True,
+    )
+    assert "is already a judge of" in unescape(response.content.decode())
+    assert Judge.objects.count() == 1
+
+
+def test_organizer_marks_a_conflict_and_the_assignment_goes(client, organizer, judging_jam, judge, entries):
+    assignments_make(jam=judging_jam)
+    assert Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
+
+    client.post("/admin/judging/conflict/add/", {"judge": judge.pk, "entry": entries[0].pk, "note": "Co-author"})
+
+    assert Conflict.objects.filter(judge=judge, entry=entries[0], source="organizer").exists()
+    assert not Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
