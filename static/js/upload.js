@@ -50,8 +50,12 @@
     var request = new XMLHttpRequest();
     request.open("POST", form.getAttribute("action") || window.location.href);
     request.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    var label = progress && progress.querySelector("label");
     request.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable && bar) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    request.upload.addEventListener("load", function () {
+      if (label) label.textContent = "Uploaded. Saving your entry…";
     });
     request.addEventListener("load", function () {
       if (bar) bar.value = 100;
