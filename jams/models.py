@@ -92,8 +92,10 @@ class Jam(models.Model):
         errors = {}
         if self.starts_at and self.submission_deadline and self.submission_deadline <= self.starts_at:
             errors["submission_deadline"] = "The submission deadline must be after the start."
-        if self.submission_deadline and self.judging_ends_at and self.judging_ends_at < self.submission_deadline:
-            errors["judging_ends_at"] = "Judging must end after the submission deadline."
+        if self.submission_deadline and self.judging_ends_at:
+            closes = self.submission_deadline + timedelta(minutes=self.grace_minutes or 0)
+            if self.judging_ends_at < closes:
+                errors["judging_ends_at"] = "Judging must end after submissions close (the deadline plus any grace)."
         if errors:
             raise ValidationError(errors)
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from judging.selectors import judge_for
 from submissions.selectors import entry_list_latest
 
 from .calendar import jam_calendar_ics
@@ -32,6 +33,8 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "now": now,
         "signup": signup_for(jam=jam, user=request.user),
         "accepts_signups": jam.accepts_signups_at(now),
+        "accepts_submissions": jam.accepts_submissions_at(now),
+        "is_judge": judge_for(jam=jam, user=request.user) is not None,
         "testimonials": testimonial_list(),
         "latest_entries": entry_list_latest(jam=jam),
     }

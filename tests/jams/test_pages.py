@@ -140,3 +140,28 @@ def test_calendar_file_has_the_jam(client):
     assert event.decoded("DTSTART") == jam.starts_at.replace(microsecond=0)
     assert event.decoded("DTEND") == jam.submission_deadline.replace(microsecond=0)
     assert str(event["URL"]).endswith(jam.get_absolute_url())
+
+
+def test_call_to_action_follows_the_phase_and_the_person(client):
+    from tests.factories import JudgeFactory, SignUpFactory, UserFactory
+
+    running, judging = JamFactory.running(), JamFactory.judging()
+    participant = SignUpFactory(jam=running).user
+    judge = JudgeFactory(jam=judging).user
+
+    def cta(jam, user=None):
+        if user:
+            client.force_login(user)
+        else:
+            client.logout()
+        html = client.get(jam.get_absolute_url()).content.decode()
+        return html.split('data-testid="jam-cta"', 1)[1].split("</div>", 1)[0]
+
+    assert "Sign up" in cta(running)
+    assert "Submit entry!" in cta(running, participant)
+    assert "Judge entries" in cta(judging, judge)
+    assert "Judge entries" not in cta(judging, UserFactory())
+    assert "See the entries" in cta(judging)
+    judging.results_published_at = timezone.now()
+    judging.save()
+    assert "Results" in cta(judging)

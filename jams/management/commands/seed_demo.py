@@ -1,8 +1,9 @@
-"""Demo data for `make run`: the ARENA jam from the seed page, a running and an upcoming jam.
+"""Demo data for `make run`: the ARENA jam from the seed page with its published results, a
+jam in its judging phase, a running and an upcoming jam.
 
-Idempotent: running it again updates the same rows (and moves the running and upcoming
-jams' dates so they stay running and upcoming); the ARENA entries' files are drawn and
-stored once. It sends no email and refuses to run with DEBUG off, so it can never put demo
+Idempotent: running it again updates the same rows (and moves the judging, running and
+upcoming jams' dates so they stay in their phases); the entries' files are drawn and stored
+once. It sends no email and refuses to run with DEBUG off, so it can never put demo
 logins on a production site.
 """
 
@@ -20,10 +21,24 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from judging.services import assignments_make
 from submissions.models import Entry, Team, TeamMembership
 from submissions.thumbnails import entry_thumbnails_make
 
 from ._demo_entries import ARENA_ENTRIES, DemoEntry, entry_image_png, entry_slides_pdf
+from ._demo_judging import (
+    ARENA_DOMAIN,
+    ARENA_JUDGES,
+    IDEATHON_DESCRIPTION,
+    IDEATHON_DOMAIN,
+    IDEATHON_ENTRIES,
+    IDEATHON_JUDGES,
+    IDEATHON_SLUG,
+    arena_results_make,
+    criteria_and_prizes_set,
+    ideathon_reviews_make,
+    judge_make,
+)
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public by design, DEBUG only
 DEMO_LOGINS = [
@@ -164,7 +179,11 @@ class Command(BaseCommand):
             self._logins()
             self._testimonials()
             arena = self._arena()
-            self._arena_entries(arena)
+            self._entries(arena, ARENA_ENTRIES, domain=ARENA_DOMAIN)
+            self._arena_results(arena)
+            ideathon = self._ideathon()
+            self._entries(ideathon, [demo for demo, _verdict in IDEATHON_ENTRIES], domain=IDEATHON_DOMAIN)
+            self._ideathon_judging(ideathon)
             running = self._running()
             self._participant_team(running)
             self._upcoming()
@@ -210,6 +229,9 @@ class Command(BaseCommand):
             judging_ends_at=datetime(2023, 6, 25, 22, 0, tzinfo=london),
             signups_open=True,
             max_team_size=5,
+            reviews_per_entry=len(ARENA_JUDGES),
+            ranking_method=Jam.RankingMethod.CALIBRATED,
+            show_ranking=True,
         )
         jam.resources.all().delete()
         Resource.objects.bulk_create(
@@ -225,14 +247,14 @@ class Command(BaseCommand):
             url="https://www.neelnanda.io/",
         )
         for name in ARENA_SIGNUPS:
-            user = self._user(_arena_email(name), name)
+            user = self._user(_demo_email(name, ARENA_DOMAIN), name)
             SignUp.objects.get_or_create(jam=jam, user=user, defaults={"confirmation_sent_at": jam.starts_at})
         return jam
 
-    def _arena_entries(self, jam: Jam) -> None:
-        """The seed page's six entries, newest first, each by a team of its signed-up authors."""
-        for order, demo in enumerate(ARENA_ENTRIES):
-            members = [User.objects.get(email=_arena_email(name)) for name in demo.members]
+    def _entries(self, jam: Jam, demos: list[DemoEntry], *, domain: str) -> None:
+        """Submitted entries, newest first, each by a team of its signed-up authors."""
+        for order, demo in enumerate(demos):
+            members = [self._user(_demo_email(name, domain), name) for name in demo.members]
             team = self._team(jam, demo.team, members)
             submitted_at = jam.submission_deadline - timedelta(minutes=7 + 23 * order)
             entry, _ = Entry.objects.update_or_create(
@@ -267,6 +289,42 @@ class Command(BaseCommand):
             entry.save(update_fields=drawn)
         if not entry.thumbnails_ready:
             entry_thumbnails_make(entry_id=entry.pk)
+
+    def _arena_results(self, jam: Jam) -> None:
+        criteria, prizes = criteria_and_prizes_set(jam=jam)
+        judges = [judge_make(jam=jam, user=self._user(_demo_email(name, ARENA_DOMAIN), name)) for name in ARENA_JUDGES]
+        arena_results_make(jam=jam, judges=judges, criteria=criteria, prizes=prizes)
+
+    def _ideathon(self) -> Jam:
+        now = timezone.now().replace(second=0, microsecond=0)
+        return self._jam(
+            IDEATHON_SLUG,
+            title="AI Safety Ideathon",
+            tagline="From an AI safety idea to a first result in one weekend.",
+            host="Apart Research",
+            description=IDEATHON_DESCRIPTION,
+            timezone="UTC",
+            starts_at=now - timedelta(days=4),
+            submission_deadline=now - timedelta(days=1),
+            judging_ends_at=now + timedelta(days=7),
+            signups_open=True,
+            max_team_size=4,
+            reviews_per_entry=3,
+            ranking_method=Jam.RankingMethod.CALIBRATED,
+            show_ranking=True,
+        )
+
+    def _ideathon_judging(self, jam: Jam) -> None:
+        """Criteria, prizes, four judges and their assignments; three judges have reviewed their
+        entries, the demo judge's queue waits for them. Results stay unpublished."""
+        criteria, _prizes = criteria_and_prizes_set(jam=jam)
+        judge_make(jam=jam, user=User.objects.get(email="judge@example.com"))
+        others = [
+            (judge_make(jam=jam, user=self._user(_demo_email(style.name, IDEATHON_DOMAIN), style.name)), style)
+            for style in IDEATHON_JUDGES
+        ]
+        assignments_make(jam=jam)
+        ideathon_reviews_make(judges=others, criteria=criteria)
 
     def _running(self) -> Jam:
         now = timezone.now().replace(second=0, microsecond=0)
@@ -322,8 +380,8 @@ class Command(BaseCommand):
         )
 
 
-def _arena_email(name: str) -> str:
-    return f"{slugify(name)}@arena.example.com"
+def _demo_email(name: str, domain: str) -> str:
+    return f"{slugify(name)}@{domain}"
 
 
 def _stored(file) -> bool:
