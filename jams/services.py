@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
+from hackathon.mail import send_once
 
 from .models import Jam, SignUp
 
@@ -66,22 +67,16 @@ def signup_create_with_account(
 def signup_confirmation_deliver(*, signup_id: int) -> bool:
     """Send a sign-up's confirmation email unless it already went out.
 
-    The row stays locked while the message is sent, so two runs of the task for the same
-    sign-up send it once. Returns whether this call sent it. SMTP errors propagate so the
-    task can retry.
+    Returns whether this call sent it; SMTP errors propagate so the task can retry.
     """
     from .emails import signup_confirmation_message
 
-    with transaction.atomic():
-        signup = (
-            SignUp.objects.select_for_update(of=("self",))
-            .select_related("jam", "user")
-            .filter(pk=signup_id, confirmation_sent_at__isnull=True)
-            .first()
-        )
-        if signup is None:
-            return False
-        signup_confirmation_message(signup=signup).send()
+    def mark_sent(signup: SignUp) -> None:
         signup.confirmation_sent_at = timezone.now()
         signup.save(update_fields=["confirmation_sent_at"])
-    return True
+
+    return send_once(
+        SignUp.objects.select_related("jam", "user").filter(pk=signup_id, confirmation_sent_at__isnull=True),
+        message=lambda signup: signup_confirmation_message(signup=signup),
+        mark_sent=mark_sent,
+    )

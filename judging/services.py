@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from hackathon.mail import send_once
 from jams.models import Jam
 from submissions.models import Entry
 
@@ -63,19 +64,15 @@ def judge_invite_send(*, judge_id: int) -> bool:
     """Email a new judge a link to set their password, once."""
     from .emails import judge_invite_message
 
-    with transaction.atomic():
-        judge = (
-            Judge.objects.select_for_update(of=("self",))
-            .select_related("jam", "user")
-            .filter(pk=judge_id, invited_at__isnull=True)
-            .first()
-        )
-        if judge is None:
-            return False
-        judge_invite_message(judge=judge).send()
+    def mark_sent(judge: Judge) -> None:
         judge.invited_at = timezone.now()
         judge.save(update_fields=["invited_at"])
-    return True
+
+    return send_once(
+        Judge.objects.select_related("jam", "user").filter(pk=judge_id, invited_at__isnull=True),
+        message=lambda judge: judge_invite_message(judge=judge),
+        mark_sent=mark_sent,
+    )
 
 
 # Assignment ---------------------------------------------------------------------------

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from celery import shared_task
 from django.utils import timezone
 
+from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 from jams.models import Jam
 
 from .services import assignments_make, judge_invite_send, results_announce
 
 logger = logging.getLogger(__name__)
 
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 30 * 60, "retry_jitter": True, "max_retries": 8}
 
-
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
 def judge_invite_task(*, judge_id: int) -> bool:
     sent = judge_invite_send(judge_id=judge_id)
     if not sent:
@@ -23,7 +21,7 @@ def judge_invite_task(*, judge_id: int) -> bool:
     return sent
 
 
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
 def results_announce_task(*, jam_id: int) -> int:
     return results_announce(jam_id=jam_id)
 

@@ -8,9 +8,11 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from hackathon.mail import send_once
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
 
@@ -294,23 +296,17 @@ def join_words(items: list[str]) -> str:
 def entry_notify(*, entry_id: int) -> bool:
     """Email every team member that their entry is in, once per submitted version.
 
-    The row stays locked while sending, so two runs of the task send once. Returns whether
-    this call sent it; SMTP errors propagate for the task's retries.
+    Returns whether this call sent it; SMTP errors propagate for the task's retries.
     """
     from .emails import entry_submitted_message
 
-    with transaction.atomic():
-        entry = (
-            Entry.objects.select_for_update(of=("self",))
-            .select_related("jam", "team")
-            .filter(pk=entry_id, state=Entry.State.SUBMITTED)
-            .first()
-        )
-        if entry is None or entry.notified_version >= entry.version:
-            return False
-        entry_submitted_message(entry=entry).send()
-        Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version)
-    return True
+    return send_once(
+        Entry.objects.select_related("jam", "team").filter(
+            pk=entry_id, state=Entry.State.SUBMITTED, notified_version__lt=F("version")
+        ),
+        message=lambda entry: entry_submitted_message(entry=entry),
+        mark_sent=lambda entry: Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version),
+    )
 
 
 @transaction.atomic

@@ -1,20 +1,19 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
+
+from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 
 from .services import entry_notify
 from .thumbnails import entry_thumbnails_make
 
 logger = logging.getLogger(__name__)
 
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 30 * 60, "retry_jitter": True, "max_retries": 8}
 
-
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
 def entry_notify_task(*, entry_id: int) -> bool:
     sent = entry_notify(entry_id=entry_id)
     if not sent:
@@ -22,7 +21,7 @@ def entry_notify_task(*, entry_id: int) -> bool:
     return sent
 
 
-@shared_task(autoretry_for=(BotoCoreError, ClientError, OSError), **RETRY)
+@shared_task(autoretry_for=(BotoCoreError, ClientError, OSError), **RETRY_WITH_BACKOFF)
 def entry_thumbnails_task(*, entry_id: int) -> bool:
     made = entry_thumbnails_make(entry_id=entry_id)
     if not made:
