@@ -1,17 +1,25 @@
+from statistics import fmean
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from jams import models as jam_models
 from jams.models import Jam, Phase, Resource, SignUp
+from judging.models import Assignment, Award, Criterion, Judge, Prize, Review, Score
 from submissions.models import Entry, Team, TeamMembership
 from submissions.uploads import detect_slides, validate_image
 
 pytestmark = pytest.mark.django_db
 
+# seed_demo draws a few dozen images and PDFs, so each call costs a second or two: the tests
+# call it as few times as they can and check several things per call.
+
 ARENA = "arena-interpretability-hackathon"
 RUNNING = "ai-evaluations-sprint"
+JUDGING = "ai-safety-ideathon"
 # The seed page's entries, in its order (newest first).
 ARENA_TITLES = [
     "Why Might Negative Name Mover Heads Exist?",
@@ -22,6 +30,8 @@ ARENA_TITLES = [
     "modiff",
 ]
 MODELS = (User, Jam, Resource, SignUp, jam_models.Testimonial, Team, TeamMembership, Entry)
+MODELS += (Criterion, Prize, Judge, Assignment, Review, Score, Award)
+LOGINS = ["organizer@example.com", "judge@example.com", "participant@example.com"]
 
 
 def counts() -> dict[str, int]:
@@ -33,17 +43,29 @@ def arena_entries() -> list[Entry]:
 
 
 def file_names() -> list[tuple[str, ...]]:
-    return [(e.slides.name, e.image.name, e.thumbnail_card.name, e.thumbnail_small.name) for e in arena_entries()]
+    entries = Entry.objects.order_by("pk")
+    return [(e.slides.name, e.image.name, e.thumbnail_card.name, e.thumbnail_small.name) for e in entries]
 
 
-def test_seed_demo_recreates_the_seed_page_and_is_idempotent(settings):
+def seed_demo(settings) -> None:
     settings.DEBUG = True
-
     call_command("seed_demo", stdout=None)
-    first = counts()
-    call_command("seed_demo")
 
-    assert counts() == first
+
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG on"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_recreates_the_seed_page_with_logins_and_no_email(settings, mailoutbox):
+    seed_demo(settings)
+
+    assert mailoutbox == []
+    for email in LOGINS:
+        assert authenticate(username=email, password="demo-password-123") is not None, email
+    assert User.objects.get(email="organizer@example.com").is_superuser
     arena = Jam.objects.get(slug=ARENA)
     assert arena.host == "ARENA"
     assert arena.phase == Phase.FINISHED
@@ -54,40 +76,14 @@ def test_seed_demo_recreates_the_seed_page_and_is_idempotent(settings):
     assert {"Can Rager", "Arthur Conmy", "Felix Hofstätter", "Diego"} <= names
     assert len(names) == 15
     assert jam_models.Testimonial.objects.count() == 5
-    assert {jam.phase for jam in Jam.objects.all()} >= {Phase.RUNNING, Phase.UPCOMING}
+    assert {jam.phase for jam in Jam.objects.all()} == {Phase.FINISHED, Phase.JUDGING, Phase.RUNNING, Phase.UPCOMING}
+    check_arena_entries()
+    check_arena_files()
+    check_arena_teams(arena)
+    check_participant_team()
 
 
-@pytest.mark.parametrize("email", ["organizer@example.com", "judge@example.com", "participant@example.com"])
-def test_seed_demo_logins_work(settings, email):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    assert authenticate(username=email, password="demo-password-123") is not None
-
-
-def test_seed_demo_organizer_is_superuser(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    assert User.objects.get(email="organizer@example.com").is_superuser
-
-
-def test_seed_demo_refuses_with_debug_off(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="only runs with DEBUG on"):
-        call_command("seed_demo")
-    assert not User.objects.exists()
-
-
-def test_seed_demo_sends_no_email(settings, mailoutbox):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    assert mailoutbox == []
-
-
-def test_seed_demo_arena_has_the_seed_pages_six_entries(settings):
-    settings.DEBUG = True
-
-    call_command("seed_demo")
-
+def check_arena_entries() -> None:
     entries = arena_entries()
     assert [e.title for e in entries] == ARENA_TITLES
     first, last = entries[0], entries[-1]
@@ -106,11 +102,7 @@ def test_seed_demo_arena_has_the_seed_pages_six_entries(settings):
         assert entry.thumbnails_ready
 
 
-def test_seed_demo_arena_files_are_a_real_pdf_and_png(settings):
-    settings.DEBUG = True
-
-    call_command("seed_demo")
-
+def check_arena_files() -> None:
     entry = arena_entries()[0]
     with entry.slides.open("rb") as slides:
         assert detect_slides(slides).kind == "pdf"
@@ -120,54 +112,17 @@ def test_seed_demo_arena_files_are_a_real_pdf_and_png(settings):
     assert entry.thumbnail_card.storage.exists(entry.thumbnail_card.name)
 
 
-def test_seed_demo_arena_teams_are_signed_up_authors(settings):
-    settings.DEBUG = True
-
-    call_command("seed_demo")
-
-    acdc = Team.objects.get(jam__slug=ARENA, name="ACDC++")
+def check_arena_teams(arena: Jam) -> None:
+    acdc = Team.objects.get(jam=arena, name="ACDC++")
     members = [m.user.display_name for m in acdc.memberships.select_related("user")]
     assert members == ["Lucy Farnik", "Can Rager", "Rusheb"]
     assert acdc.created_by.email == "lucy-farnik@arena.example.com"
     assert not acdc.created_by.has_usable_password()
-    arena = Jam.objects.get(slug=ARENA)
     assert not TeamMembership.objects.filter(jam=arena).exclude(user__signups__jam=arena).exists()
     assert TeamMembership.objects.filter(jam=arena).exclude(team__jam=arena).count() == 0
 
 
-def test_seed_demo_twice_keeps_entries_teams_and_files(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    first_counts, first_files = counts(), file_names()
-
-    call_command("seed_demo")
-
-    assert counts() == first_counts
-    assert file_names() == first_files
-    assert first_counts["Entry"] == 6
-
-
-def test_seed_demo_draws_files_again_when_storage_lost_them(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    entry = arena_entries()[0]
-    lost_image = entry.image.name
-    entry.image.storage.delete(lost_image)
-
-    call_command("seed_demo")
-
-    entry.refresh_from_db()
-    assert entry.image.name != lost_image
-    assert entry.image.storage.exists(entry.image.name)
-    assert entry.thumbnails_ready
-
-
-def test_seed_demo_gives_the_participant_a_team_without_an_entry(settings):
-    settings.DEBUG = True
-
-    call_command("seed_demo")
-    call_command("seed_demo")
-
+def check_participant_team() -> None:
     membership = TeamMembership.objects.select_related("team").get(
         jam__slug=RUNNING, user__email="participant@example.com"
     )
@@ -177,14 +132,93 @@ def test_seed_demo_gives_the_participant_a_team_without_an_entry(settings):
     assert not Entry.objects.filter(team=membership.team).exists()
 
 
-def test_seed_demo_keeps_the_team_the_participant_formed(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_makes_a_jam_in_judging_and_publishes_arenas_results(settings):
+    seed_demo(settings)
+
+    jam = Jam.objects.get(slug=JUDGING)
+    assert jam.phase == Phase.JUDGING
+    assert jam.judging_open_at(timezone.now())
+    assert (jam.reviews_per_entry, jam.ranking_method, jam.show_ranking) == (3, "calibrated", True)
+    assert jam.results_published_at is None
+    entries = list(Entry.objects.filter(jam=jam))
+    assert len(entries) == 12
+    assert all(e.is_submitted and e.thumbnails_ready and e.slides for e in entries)
+    assert [c.name for c in jam.criteria.all()] == ["Impact", "Rigour", "Clarity"]
+    assert [p.name for p in jam.prizes.all()] == ["First place", "Second place", "Honourable mention"]
+    assert {e.assignments.count() for e in entries} == {3}
+    judges = {j.user.email: j for j in Judge.objects.filter(jam=jam).select_related("user")}
+    assert len(judges) == 4
+    demo_judge = judges.pop("judge@example.com")
+    assert demo_judge.assignments.count() == 9
+    assert not demo_judge.reviews.exists()
+    for judge in judges.values():
+        assert judge.user.email.endswith("@ideathon.example.com")
+        assert not judge.user.has_usable_password()
+        assert set(judge.reviews.values_list("entry", flat=True)) == set(
+            judge.assignments.values_list("entry", flat=True)
+        )
+    # One judge is harsh and one lenient, so calibration has something to do.
+    means = {
+        j.user.display_name: fmean(s.value for r in j.reviews.all() for s in r.scores.all()) for j in judges.values()
+    }
+    assert means["Rohan Mehta"] < means["Sofia Lindqvist"] < means["Amara Okafor"]
+    assert Review.objects.filter(entry__jam=jam).exclude(feedback="").count() == 27
+    members = TeamMembership.objects.filter(jam=jam).select_related("user")
+    assert members.count() >= 12
+    assert all(m.user.email.endswith("@ideathon.example.com") for m in members)
+    assert not TeamMembership.objects.filter(jam=jam).exclude(user__signups__jam=jam).exists()
+    check_arena_results()
+
+
+def check_arena_results() -> None:
+    arena = Jam.objects.get(slug=ARENA)
+    assert arena.results_published_at.date().isoformat() == "2023-06-28"
+    assert arena.show_ranking
+    awarded = Award.objects.filter(prize__jam=arena).select_related("prize", "entry")
+    awards = {award.prize.name: award.entry.title for award in awarded}
+    assert awards == {
+        "First place": "ACDC++: Fast automated circuit discovery using attribution patching",
+        "Second place": "Why Might Negative Name Mover Heads Exist?",
+        "Honourable mention": "modiff",
+    }
+    assert Judge.objects.filter(jam=arena, user__display_name="Neel Nanda").exists()
+    for entry in arena_entries():
+        reviews = list(entry.reviews.all())
+        assert len(reviews) == 2
+        assert all(r.feedback and r.scores.count() == 3 for r in reviews)
+        assert all(r.updated_at < arena.results_published_at for r in reviews)
+
+
+def test_seed_demo_twice_changes_nothing(settings, mailoutbox):
+    seed_demo(settings)
+    first_counts, first_files = counts(), file_names()
+
+    seed_demo(settings)
+
+    assert counts() == first_counts
+    assert file_names() == first_files
+    assert first_counts["Entry"] == 18
+    assert first_counts["Assignment"] == 36 + 12
+    assert first_counts["Review"] == 27 + 12
+    assert first_counts["Award"] == 3
+    assert not Review.objects.filter(judge__user__email="judge@example.com").exists()
+    assert mailoutbox == []
+
+
+def test_seed_demo_again_redraws_lost_files_and_keeps_the_participants_team(settings):
+    seed_demo(settings)
+    entry = arena_entries()[0]
+    lost_image = entry.image.name
+    entry.image.storage.delete(lost_image)
     TeamMembership.objects.filter(jam__slug=RUNNING, user__email="participant@example.com").update(
         team=Team.objects.create(jam=Jam.objects.get(slug=RUNNING), name="Eval Otters")
     )
 
-    call_command("seed_demo")
+    seed_demo(settings)
 
+    entry.refresh_from_db()
+    assert entry.image.name != lost_image
+    assert entry.image.storage.exists(entry.image.name)
+    assert entry.thumbnails_ready
     teams = Team.objects.filter(jam__slug=RUNNING, memberships__user__email="participant@example.com")
     assert [t.name for t in teams] == ["Eval Otters"]
