@@ -185,7 +185,11 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
 
 
 def _award_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
-    prize = get_object_or_404(Prize, jam=jam, pk=request.POST.get("prize"))
+    prize_id = request.POST.get("prize", "")
+    if not prize_id.isdigit():
+        messages.error(request, "Choose a prize first, then click “Award”.")
+        return redirect(request.path)
+    prize = get_object_or_404(Prize, jam=jam, pk=prize_id)
     entry_id = request.POST.get("entry")
     if request.POST.get("remove"):
         Award.objects.filter(prize=prize, entry_id=entry_id).delete()

@@ -136,28 +136,24 @@ def prizes_with_winners(*, jam: Jam) -> list[Prize]:
 class TeamFeedback:
     criteria: list[tuple[Criterion, float | None]]
     total: float | None
+    rank: int | None
+    ranked: int
+    prizes: list[Prize]
     feedback: list[str]
 
 
 def team_feedback(*, entry: Entry) -> TeamFeedback:
-    """What a team sees once results are out: its scores and the judges' feedback, with
-    no judge's name and no private note."""
-    criteria = criteria_for(jam=entry.jam)
-    reviews = list(Review.objects.filter(entry=entry).prefetch_related("scores").order_by("id"))
-    data = [
-        ReviewData(
-            judge_id=r.judge_id, entry_id=entry.pk, scores={s.criterion_id: float(s.value) for s in r.scores.all()}
-        )
-        for r in reviews
-    ]
-    (figures,) = compute_results(
-        entry_ids=[entry.pk],
-        reviews=data,
-        criteria=[CriterionData(id=c.pk, weight=float(c.weight)) for c in criteria],
-        method="weighted",
-    )
+    """What a team sees once results are out: its scores on the figure the jam ranks by,
+    its rank and prizes, and the judges' feedback, with no judge's name and no private
+    note. The same computation as the public ranking, so the numbers agree."""
+    criteria, rows = results_for_jam(jam=entry.jam)
+    row = next(r for r in rows if r.entry.pk == entry.pk)
+    figures = row.figures
     return TeamFeedback(
         criteria=[(c, figures.criterion_means.get(c.pk)) for c in criteria],
-        total=figures.weighted,
-        feedback=[r.feedback for r in reviews if r.feedback],
+        total=figures.total(entry.jam.ranking_method),
+        rank=figures.rank,
+        ranked=sum(1 for r in rows if r.figures.rank is not None),
+        prizes=[award.prize for award in Award.objects.filter(entry=entry).select_related("prize")],
+        feedback=[review.feedback for review in row.reviews if review.feedback],
     )

@@ -91,7 +91,7 @@ def judge_reviews_and_saves_and_goes_on(page, base, jam, judge, assigned, artifa
     page.get_by_test_id("judge-queue").get_by_role("link", name=first.title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(first.title)
     for criterion, value in SCORES.items():
-        group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 to 5\)"))
+        group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 = weakest, 5 = strongest\)"))
         group.get_by_label(value, exact=True).check()
     page.get_by_label("Feedback for the team").fill(FEEDBACK)
     page.get_by_label("Private note for the organizers").fill(PRIVATE_NOTE)
@@ -102,7 +102,7 @@ def judge_reviews_and_saves_and_goes_on(page, base, jam, judge, assigned, artifa
     expect(page.get_by_role("heading", level=1)).to_have_text(second.title)
     expect(page.get_by_role("status")).to_have_text(f"Your review of “{first.title}” is saved.")
     for criterion in SCORES:
-        group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 to 5\)"))
+        group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 = weakest, 5 = strongest\)"))
         expect(group.get_by_role("radio", checked=True)).to_have_count(0)
 
     page.get_by_role("link", name="← Your queue").click()

@@ -164,3 +164,10 @@ def test_organizer_marks_a_conflict_and_the_assignment_goes(client, organizer, j
 
     assert Conflict.objects.filter(judge=judge, entry=entries[0], source="organizer").exists()
     assert not Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
+
+
+def test_results_award_without_a_prize_chosen_says_so(client, organizer, judging_jam, scored):
+    PrizeFactory(jam=judging_jam)
+    response = client.post(results_url(judging_jam), {"prize": "", "entry": scored[0].pk}, follow=True)
+    assert "Choose a prize first" in unescape(response.content.decode())
+    assert not Award.objects.exists()

@@ -183,3 +183,19 @@ def test_team_member_judge_scores_nothing_of_their_team_even_via_the_service(jud
     criteria = list(judging_jam.criteria.all())
     with pytest.raises(NotAllowed):
         review_save(judge=judge, entry=own, scores={c.pk: 3 for c in criteria})
+
+
+def test_team_feedback_agrees_with_the_ranking_and_names_rank_and_prize(client, judging_jam, scored):
+    judging_jam.show_ranking = True
+    judging_jam.save()
+    Award.objects.create(prize=PrizeFactory(jam=judging_jam, name="First place"), entry=scored[0])
+    results_publish(jam=judging_jam)
+    client.force_login(scored[0].team.created_by)
+
+    html = text(client.get(scored[0].get_absolute_url()))
+    ranking = client.get(f"/jams/{judging_jam.slug}/results/").context["rows"]
+
+    public_total = f"{ranking[0].figures.calibrated:.2f}"
+    assert ranking[0].entry == scored[0]
+    assert f'<td class="text-end fw-semibold">{public_total}</td>' in html
+    assert "Ranked <strong>1</strong> of 3, winning <strong>First place</strong>." in html
