@@ -8,7 +8,7 @@ from accounts.models import User
 from jams.models import Jam
 from submissions.models import Entry, TeamMembership
 
-from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
+from .models import Award, Conflict, Criterion, Judge, Prize, Review, Score
 from .scoring import CriterionData, EntryResult, ReviewData, compute_results
 
 
@@ -121,10 +121,6 @@ def results_for_jam(*, jam: Jam) -> tuple[list[Criterion], list[ResultRow]]:
         ResultRow(entry=by_id[f.entry_id], figures=f, reviews=list(by_id[f.entry_id].reviews.all())) for f in figures
     ]
     return criteria, rows
-
-
-def assignments_exist(*, jam: Jam) -> bool:
-    return Assignment.objects.filter(judge__jam=jam).exists()
 
 
 def prizes_with_winners(*, jam: Jam) -> list[Prize]:
