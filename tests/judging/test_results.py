@@ -199,3 +199,22 @@ def test_team_feedback_agrees_with_the_ranking_and_names_rank_and_prize(client, 
     assert ranking[0].entry == scored[0]
     assert f'<td class="text-end fw-semibold">{public_total}</td>' in html
     assert "Ranked <strong>1</strong> of 3, winning <strong>First place</strong>." in html
+
+
+def test_periodic_task_assigns_judges_once_judging_opens(judging_jam, entries):
+    from judging.models import Assignment
+    from judging.tasks import judging_open_task
+    from tests.factories import JamFactory
+
+    JudgeFactory.create_batch(2, jam=judging_jam)
+    still_running = JamFactory.running()
+    JudgeFactory(jam=still_running)
+    EntryFactory(team__jam=still_running)
+
+    assert judging_open_task.apply().get() == 1
+    assert judging_open_task.apply().get() == 0
+
+    judging_jam.refresh_from_db()
+    assert judging_jam.assignments_made_at is not None
+    assert Assignment.objects.filter(judge__jam=judging_jam).count() == len(entries) * 2
+    assert not Assignment.objects.filter(judge__jam=still_running).exists()
