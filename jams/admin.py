@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from hackathon.exports import csv_safe as _csv_safe
+from hackathon.exports import csv_safe
 from judging.admin import CriterionInline, PrizeInline, results_view
 from judging.services import AlreadyPublished, assignments_make, results_publish
 
@@ -156,9 +156,9 @@ class SignUpAdmin(admin.ModelAdmin):
         for signup in queryset.select_related("user", "jam").order_by("jam__title", "created_at"):
             writer.writerow(
                 [
-                    _csv_safe(signup.user.display_name),
-                    _csv_safe(signup.user.email),
-                    _csv_safe(signup.jam.title),
+                    csv_safe(signup.user.display_name),
+                    csv_safe(signup.user.email),
+                    csv_safe(signup.jam.title),
                     signup.created_at.isoformat(),
                 ]
             )

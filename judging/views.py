@@ -59,7 +59,7 @@ def review(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
         raise Http404("This entry is not yours to review.")
     existing = Review.objects.filter(judge=judge, entry=entry).prefetch_related("scores").first()
     criteria = criteria_for(jam=jam)
-    form = ReviewForm(request.POST or None, criteria=criteria, review=existing)
+    form = ReviewForm(request.POST if request.method == "POST" else None, criteria=criteria, review=existing)
     closed = None
     try:
         check_judging_open(jam=jam, now=timezone.now())

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from hackathon.exports import csv_safe as _csv_safe
+from hackathon.exports import csv_safe
 
 from .models import Entry, Team, TeamMembership
 from .services import entry_thumbnails_remake
@@ -138,12 +138,12 @@ def _csv_row(entry: Entry) -> list[str]:
     members = ["; ".join(p.display_name for p in people), "; ".join(p.email for p in people)]
     return [
         str(entry.pk),
-        *map(_csv_safe, text),
+        *map(csv_safe, text),
         entry.get_state_display(),
         "yes" if entry.is_late else "no",
         entry.submitted_at.isoformat() if entry.submitted_at else "",
-        *map(_csv_safe, links),
-        *map(_csv_safe, members),
+        *map(csv_safe, links),
+        *map(csv_safe, members),
     ]
 
 

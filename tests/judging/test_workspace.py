@@ -99,6 +99,15 @@ def test_a_missing_criterion_is_refused(client, judging_jam, judge, entries):
     assert not Review.objects.exists()
 
 
+def test_an_empty_review_is_refused_naming_every_criterion(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    response = client.post(review_url(judging_jam, entries[0]), {})
+    assert response.status_code == 400
+    assert "Please score “Impact”." in text(response)
+    assert "Please score “Rigour”." in text(response)
+    assert not Review.objects.exists()
+
+
 def test_a_non_judge_is_refused(client, judging_jam, entries):
     client.force_login(UserFactory())
     workspace = client.get(f"/jams/{judging_jam.slug}/judge/")

@@ -269,7 +269,7 @@ def test_a_concurrent_edit_is_reported_and_nothing_is_overwritten(client, runnin
     assert entry.title == "Callum's title"
     assert "Callum McDougall changed this entry at" in html
     assert "your changes were not saved" in html
-    assert 'value="Callum\'s title"' in html or 'value="Callum&#x27;s title"' in response.content.decode()
+    assert 'value="Callum\'s title"' in html
     assert response.context["form"]["version"].value() == entry.version
     assert not entry.slides
     assert stored_files() == []
