@@ -28,4 +28,5 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "hackathon.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads, timeouts and worker recycling: gunicorn.conf.py (GUNICORN_* overrides).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "hackathon.wsgi"]

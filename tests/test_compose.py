@@ -6,6 +6,8 @@ Compose schema and prints it resolved (anchors merged, variables interpolated).
 
 from __future__ import annotations
 
+import os
+import runpy
 import shutil
 import subprocess
 
@@ -76,3 +78,45 @@ def test_compose_app_keys_match_minio_root_user():
         environment = services[name]["environment"]
         assert environment["AWS_ACCESS_KEY_ID"] == minio["MINIO_ROOT_USER"]
         assert environment["AWS_SECRET_ACCESS_KEY"] == minio["MINIO_ROOT_PASSWORD"]
+
+
+# gunicorn.conf.py: what the Dockerfile and the web service run -------------------------
+
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+
+
+def gunicorn_settings(monkeypatch, **environ: str) -> dict:
+    for name in [name for name in os.environ if name.startswith("GUNICORN_")]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_gunicorn_conf_values_are_sane(monkeypatch):
+    conf = gunicorn_settings(monkeypatch)
+
+    assert conf["workers"] >= 2
+    assert conf["threads"] >= 1
+    assert conf["worker_class"] == ("gthread" if conf["threads"] > 1 else "sync")
+    assert conf["bind"] == "0.0.0.0:8000"
+    assert 0 < conf["timeout"] <= 120
+    assert conf["graceful_timeout"] > 0
+    assert conf["keepalive"] > 0
+    assert conf["max_requests"] > 0
+    assert 0 < conf["max_requests_jitter"] < conf["max_requests"]
+
+
+def test_gunicorn_conf_reads_overrides_from_the_environment(monkeypatch):
+    conf = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="1", GUNICORN_BIND="127.0.0.1:9123")
+
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (3, 1, "sync")
+    assert conf["bind"] == "127.0.0.1:9123"
+
+
+def test_gunicorn_conf_is_what_the_image_and_the_web_service_run():
+    services = resolved_services()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert command_text(services["web"]) == "gunicorn -c gunicorn.conf.py hackathon.wsgi"
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "hackathon.wsgi"]' in dockerfile
