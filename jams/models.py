@@ -55,7 +55,7 @@ class Jam(models.Model):
     # Judging
     class RankingMethod(models.TextChoices):
         WEIGHTED_MEAN = "weighted", "Weighted mean of the judges' scores"
-        CALIBRATED = "calibrated", "Calibrated for harsh and lenient judges"
+        CALIBRATED = "calibrated", "Adjusted for judge harshness"
 
     reviews_per_entry = models.PositiveSmallIntegerField(
         "reviews per entry wanted", default=3, validators=[MinValueValidator(1)]
@@ -63,6 +63,11 @@ class Jam(models.Model):
     ranking_method = models.CharField(max_length=12, choices=RankingMethod.choices, default=RankingMethod.CALIBRATED)
     show_ranking = models.BooleanField(
         "show the full ranking with the results", default=False, help_text="Otherwise only the prize winners."
+    )
+    show_uncertainty = models.BooleanField(
+        "show each score's margin of error publicly",
+        default=False,
+        help_text="With the ranking: each score ± its margin, and which places are too close to call.",
     )
     assignments_made_at = models.DateTimeField(null=True, blank=True, editable=False)
     results_published_at = models.DateTimeField(null=True, blank=True, editable=False)
