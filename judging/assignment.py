@@ -8,6 +8,11 @@ then up to 2, ...), and at each level every entry that still needs a judge looks
 below the level, directly or by moving another entry's judge along an augmenting path.
 A judge's load never drops, so when the needs run out every judge is at the last level or
 one below it, unless a cap or conflicts kept them lower.
+
+Mixing: among equally loaded judges, an entry takes the one who has shared the fewest
+entries with the judges already on it, then one at random (from the seed). Without this,
+ties broken by one fixed order make islands: at k = 2, 40 entries and 8 judges came out as
+4 fixed pairs, and no ranking can compare the harshness of judges who never share an entry.
 """
 
 from __future__ import annotations
@@ -24,19 +29,30 @@ class JudgeSlot:
 
 
 class _Flow:
-    def __init__(self, judges, entries, k, conflicts, existing, rng):
+    def __init__(self, judges, entries, k, conflicts, fixed, movable, rng):
+        self.rng = rng
         self.order = [s.judge_id for s in judges]
         rng.shuffle(self.order)
-        self.rank = {j: i for i, j in enumerate(self.order)}
         self.cap = {s.judge_id: s.cap for s in judges}
-        self.load = Counter(j for j, _ in existing)
-        taken = defaultdict(set)
-        for j, e in existing:
-            taken[e].add(j)
-        self.need = {e: max(0, k - len(taken[e])) for e in entries}
-        self.allowed = {e: [j for j in self.order if (j, e) not in conflicts and j not in taken[e]] for e in entries}
-        self.new: dict[int, set[int]] = defaultdict(set)  # entry -> judges added here
-        self.on_judge: dict[int, set[int]] = defaultdict(set)  # judge -> entries added to
+        entry_set = set(entries)
+        # A movable pair the flow can use: the judge is here, the entry too, no conflict since.
+        self.usable = {(j, e) for j, e in movable if j in self.cap and e in entry_set and (j, e) not in conflicts}
+        fixed = set(fixed) | (set(movable) - self.usable)
+        self.load = Counter(j for j, _ in fixed)
+        self.taken: dict[int, set[int]] = defaultdict(set)  # entry -> judges it keeps whatever happens
+        for j, e in fixed:
+            self.taken[e].add(j)
+        self.allowed = {
+            e: [j for j in self.order if (j, e) not in conflicts and j not in self.taken[e]] for e in entries
+        }
+        self.new: dict[int, set[int]] = defaultdict(set)  # entry -> judges the flow may still move
+        self.on_judge: dict[int, set[int]] = defaultdict(set)  # judge -> entries the flow may move
+        self.shared: Counter[tuple[int, int]] = Counter()  # (judge, judge) -> entries both are on
+        for judges_on in self.taken.values():
+            self._pair_up(judges_on, 1)
+        for j, e in sorted(self.usable):
+            self._add(e, j)
+        self.need = {e: max(0, k - len(self.taken[e]) - len(self.new[e])) for e in entries}
         self.level = 0
 
     def level_binds(self) -> bool:
@@ -54,19 +70,36 @@ class _Flow:
         """Give `entry` one more judge, moving others' judges if that frees one."""
         direct = [j for j in self.allowed[entry] if j not in self.new[entry] and self.spare(j)]
         if direct:
-            self._add(entry, min(direct, key=lambda j: (self.load[j], self.rank[j])))
+            on = self.taken[entry] | self.new[entry]
+            self._add(entry, min(direct, key=lambda j: (self.load[j], self._overlap(j, on), self.rng.random())))
             return True
         if not any(self.spare(j) for j in self.order):
             return False  # nobody could take another entry at this level: no path ends well
         return self._augment_by_path(entry)
 
+    def _overlap(self, judge: int, others: set[int]) -> int:
+        """How many entries `judge` has shared with the judges in `others`, counted per judge."""
+        return sum(self.shared[judge, other] for other in others)
+
+    def _pair_up(self, judges: set[int], step: int) -> None:
+        for a in judges:
+            for b in judges:
+                if a != b:
+                    self.shared[a, b] += step
+
     def _add(self, entry: int, judge: int) -> None:
+        for other in self.taken[entry] | self.new[entry]:
+            self.shared[judge, other] += 1
+            self.shared[other, judge] += 1
         self.new[entry].add(judge)
         self.on_judge[judge].add(entry)
         self.load[judge] += 1
 
     def _remove(self, entry: int, judge: int) -> None:
         self.new[entry].discard(judge)
+        for other in self.taken[entry] | self.new[entry]:
+            self.shared[judge, other] -= 1
+            self.shared[other, judge] -= 1
         self.on_judge[judge].discard(entry)
         self.load[judge] -= 1
 
@@ -102,6 +135,12 @@ class _Flow:
             node = previous
 
 
+@dataclass(frozen=True)
+class Plan:
+    add: set[tuple[int, int]]  # (judge_id, entry_id) pairs to create
+    remove: set[tuple[int, int]]  # movable pairs handed to another judge
+
+
 def assign(
     *,
     entry_ids: list[int],
@@ -111,20 +150,42 @@ def assign(
     existing: set[tuple[int, int]],
     seed: int,
 ) -> set[tuple[int, int]]:
-    """New (judge_id, entry_id) pairs so that each entry has up to k judges.
+    """New (judge_id, entry_id) pairs so that each entry has up to k judges; existing
+    pairs are all kept (see `top_up` to let unreviewed ones move)."""
+    return top_up(
+        entry_ids=entry_ids, judges=judges, k=k, conflicts=conflicts, fixed=existing, movable=set(), seed=seed
+    ).add
 
-    Existing pairs are kept and counted in the loads. Ties go by a seeded shuffle."""
+
+def top_up(
+    *,
+    entry_ids: list[int],
+    judges: list[JudgeSlot],
+    k: int,
+    conflicts: set[tuple[int, int]],
+    fixed: set[tuple[int, int]],
+    movable: set[tuple[int, int]],
+    seed: int,
+) -> Plan:
+    """The pairs to add, and to remove, so that each entry has up to k judges.
+
+    `fixed` pairs stay (reviews written). `movable` pairs stay too unless handing one to
+    another judge is the only way to fill a gap with loads within one, as after a judge
+    recuses: the recusing judge, one entry short, takes over an unreviewed entry from the
+    judge who fills the gap. Both count in the loads and in who has shared entries with
+    whom. Ties go to the judge who has shared least with the entry's judges, then by lot."""
     rng = random.Random(seed)
     entries = list(entry_ids)
-    rng.shuffle(entries)
-    flow = _Flow(judges, entries, k, conflicts, existing, rng)
+    flow = _Flow(judges, entries, k, conflicts, fixed, movable, rng)
     while any(flow.need.values()) and (flow.level == 0 or flow.level_binds()):
         flow.level += 1
         progress = True
         while progress:
             progress = False
+            rng.shuffle(entries)  # a new order each pass, so no entry always chooses first
             for entry in entries:
                 if flow.need[entry] and flow.augment(entry):
                     flow.need[entry] -= 1
                     progress = True
-    return {(judge, entry) for entry, judges_on in flow.new.items() for judge in judges_on}
+    final = {(judge, entry) for entry, judges_on in flow.new.items() for judge in judges_on}
+    return Plan(add=final - flow.usable, remove=flow.usable - final)
