@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jams.middleware.AdminWritesMarkPagesStale",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -149,6 +150,25 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+
+# Cache: Django's RedisCache when CACHE_URL (or REDIS_URL) names a Redis server, else
+# memory local to each process. Public pages are cached under versioned keys that every
+# write bumps (jams/cache.py); with more than one process (gunicorn workers, a Celery
+# worker) the cache must be shared, so production sets CACHE_URL.
+CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="hackathon"),
+            "TIMEOUT": 86_400,
+        }
+    }
+    # Sessions are read from the shared cache and written through to the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 86_400}}
 
 # Celery: in-process unless a broker is named.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

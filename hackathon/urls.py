@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("time", views.server_time, name="server_time"),
 ]
 
 # Local disk storage in development: uploads under MEDIA_URL (static() is a no-op when

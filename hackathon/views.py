@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -10,6 +11,12 @@ from django.views.decorators.cache import never_cache
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
+
+
+@never_cache
+def server_time(request: HttpRequest) -> JsonResponse:
+    """The server's clock in milliseconds since the epoch, for the countdown."""
+    return JsonResponse({"now": round(time.time() * 1000)})
 
 
 def _check_database() -> str:

@@ -113,6 +113,12 @@ class Jam(models.Model):
             return Phase.JUDGING
         return Phase.FINISHED
 
+    def changes_after(self, now: datetime) -> datetime | None:
+        """The next moment this jam's pages change by the clock alone: a phase begins,
+        or late submissions close. None once judging has ended."""
+        moments = (self.starts_at, self.submission_deadline, self.submissions_close_at, self.judging_ends_at)
+        return min((moment for moment in moments if moment > now), default=None)
+
     @property
     def phase(self) -> Phase:
         return self.phase_at(timezone.now())

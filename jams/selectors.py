@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -45,18 +45,46 @@ def jams_by_phase(*, now: datetime | None = None) -> JamsByPhase:
 
 
 def jam_get_for_page(*, slug: str) -> Jam:
-    """A jam with everything its public page shows, in a fixed number of queries."""
-    public_signups = (
-        SignUp.objects.filter(show_in_list=True)
+    """The jam itself; what its page lists comes from the selectors below, evaluated only
+    when the page's cached body has to be rendered."""
+    return get_object_or_404(Jam, slug=slug)
+
+
+@dataclass
+class SignupSummary:
+    count: int  # everyone signed up
+    public_count: int  # those who show their name
+    latest: list[SignUp]  # the newest names shown, newest first
+
+    @property
+    def more(self) -> int:
+        """Named sign-ups beyond the latest shown."""
+        return self.public_count - len(self.latest)
+
+    @property
+    def private(self) -> int:
+        return self.count - self.public_count
+
+
+def _public_signups(jam: Jam) -> QuerySet[SignUp]:
+    return (
+        SignUp.objects.filter(jam=jam, show_in_list=True)
         .select_related("user")
         .only("id", "jam_id", "created_at", "user__id", "user__display_name")
+        .order_by("-created_at", "-id")
     )
-    queryset = jam_list_with_counts().prefetch_related(
-        "resources",
-        "speakers",
-        Prefetch("signups", queryset=public_signups, to_attr="public_signups"),
+
+
+def signup_summary(*, jam: Jam, latest: int = 30) -> SignupSummary:
+    counts = SignUp.objects.filter(jam=jam).aggregate(
+        count=Count("id"), public_count=Count("id", filter=Q(show_in_list=True))
     )
-    return get_object_or_404(queryset, slug=slug)
+    return SignupSummary(**counts, latest=list(_public_signups(jam)[:latest]))
+
+
+def signup_list_public(*, jam: Jam) -> QuerySet[SignUp]:
+    """Everyone who shows their name, newest first, for the paginated list."""
+    return _public_signups(jam)
 
 
 def testimonial_list() -> QuerySet[Testimonial]:

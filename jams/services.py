@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import user_create
 from hackathon.mail import send_once
 
+from .cache import pages_changed
 from .models import Jam, SignUp
 
 
@@ -50,6 +51,7 @@ def signup_create(*, jam: Jam, user: User, show_in_list: bool = True, now: datet
 
     from .tasks import signup_confirmation_send_task
 
+    pages_changed(jam=jam)
     transaction.on_commit(lambda: signup_confirmation_send_task.delay(signup_id=signup.pk))
     return signup
 

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
 from judging.selectors import judge_for
@@ -14,19 +16,37 @@ from submissions.selectors import entry_list_latest
 from .calendar import jam_calendar_ics
 from .forms import SignUpForm, SignUpWithAccountForm
 from .models import Jam
-from .selectors import jam_get_for_page, jams_by_phase, signup_for, testimonial_list
+from .cache import HOME, SITE, jam_scope, public_page, versions_get, versions_token
+from .selectors import (
+    jam_get_for_page,
+    jams_by_phase,
+    signup_for,
+    signup_list_public,
+    signup_summary,
+    testimonial_list,
+)
 from .services import AlreadySignedUp, SignUpClosed, signup_check_open, signup_create, signup_create_with_account
 
+SIGNUPS_PER_PAGE = 100
 SIGNED_UP_MESSAGE = "You have successfully been signed up! You should receive an email with further information."
 
 
+@public_page(scopes=lambda: [HOME])
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "jams/jam_list.html", {"jams": jams_by_phase()})
+    now = timezone.now()
+    jams = jams_by_phase(now=now)
+    response = render(request, "jams/jam_list.html", {"jams": jams})
+    every = [*jams.running, *jams.upcoming, *jams.past]
+    response.changes_at = min(filter(None, (jam.changes_after(now) for jam in every)), default=None)
+    return response
 
 
+@public_page(scopes=lambda slug: [jam_scope(slug)])
 def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
     jam = jam_get_for_page(slug=slug)
     now = timezone.now()
+    changes_at = jam.changes_after(now)
+    versions = versions_get([jam_scope(jam.slug), SITE])
     context = {
         "jam": jam,
         "phase": jam.phase_at(now),
@@ -35,10 +55,24 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "accepts_signups": jam.accepts_signups_at(now),
         "accepts_submissions": jam.accepts_submissions_at(now),
         "is_judge": judge_for(jam=jam, user=request.user) is not None,
-        "testimonials": testimonial_list(),
-        "latest_entries": entry_list_latest(jam=jam),
+        # The body below the header is the same for everyone: it is rendered once per
+        # version of the jam (and phase) and cached; these run only when it is.
+        "body_key": f"{versions_token(versions)}:{changes_at}",
+        "testimonials": SimpleLazyObject(lambda: list(testimonial_list())),
+        "latest_entries": SimpleLazyObject(lambda: entry_list_latest(jam=jam)),
+        "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
     }
-    return render(request, "jams/jam_detail.html", context)
+    response = render(request, "jams/jam_detail.html", context)
+    response.changes_at = changes_at
+    return response
+
+
+@public_page(scopes=lambda slug: [jam_scope(slug)])
+def jam_signup_list(request: HttpRequest, slug: str) -> HttpResponse:
+    jam = jam_get_for_page(slug=slug)
+    page = Paginator(signup_list_public(jam=jam), SIGNUPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"jam": jam, "page": page, "signups": signup_summary(jam=jam, latest=0)}
+    return render(request, "jams/signup_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hackathon.mail import send_once
+from jams.cache import pages_changed
 from jams.models import Jam
 from submissions.models import Entry
 
@@ -146,6 +147,8 @@ def review_save(
     )
     for criterion in criteria:
         Score.objects.update_or_create(review=review, criterion=criterion, defaults={"value": scores[criterion.pk]})
+    if jam.results_published:
+        pages_changed(jam=jam)  # the published ranking moves with the scores
     return review
 
 
@@ -174,6 +177,8 @@ def judge_recuse(*, judge: Judge, entry: Entry, now: datetime | None = None) -> 
     conflict, _ = Conflict.objects.get_or_create(judge=judge, entry=entry, defaults={"source": Conflict.Source.RECUSED})
     Assignment.objects.filter(judge=judge, entry=entry).delete()
     Review.objects.filter(judge=judge, entry=entry).delete()
+    if judge.jam.results_published:
+        pages_changed(jam=judge.jam)
     return conflict
 
 
@@ -205,6 +210,7 @@ def results_publish(*, jam: Jam, now: datetime | None = None) -> Jam:
         )
     locked.results_published_at = now or timezone.now()
     locked.save(update_fields=["results_published_at"])
+    pages_changed(jam=locked)
     from .tasks import results_announce_task
 
     transaction.on_commit(lambda: results_announce_task.delay(jam_id=jam.pk))

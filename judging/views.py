@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jams.cache import jam_scope, public_page
 from jams.models import Jam
 from submissions.models import Entry
 
@@ -117,6 +118,7 @@ def recuse(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     return redirect("judging:workspace", slug=slug)
 
 
+@public_page(scopes=lambda slug: [jam_scope(slug)])
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     jam = get_object_or_404(Jam, slug=slug)
     if not jam.results_published:

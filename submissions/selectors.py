@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from jams.models import Jam
 
-from .models import Entry, Team, TeamMembership
+from .models import SEARCH_CONFIG, Entry, Team, TeamMembership, entry_search_vector
 
 
 def team_with_members(*, team_id: int) -> Team:
@@ -26,16 +28,28 @@ def _visible_to(user: User) -> Q:
 
 
 def entry_list_for_gallery(*, jam: Jam, user: User, query: str = "") -> QuerySet[Entry]:
-    """Submitted entries, and the viewer's own team's draft; newest first."""
+    """Submitted entries, and the viewer's own team's draft first; then newest first.
+
+    A search ranks by relevance: PostgreSQL's full-text search over title, authors and
+    abstract (any team whose name contains the words matches too); a plain substring
+    match elsewhere (SQLite)."""
     entries = Entry.objects.filter(jam=jam).filter(_visible_to(user)).select_related("team", "jam")
-    if query:
-        entries = entries.filter(
-            Q(title__icontains=query)
-            | Q(abstract__icontains=query)
-            | Q(authors__icontains=query)
-            | Q(team__name__icontains=query)
-        )
-    return entries.distinct().order_by("-submitted_at", "-id")
+    newest = [F("submitted_at").desc(nulls_first=True), "-id"]
+    if not query:
+        return entries.distinct().order_by(*newest)
+    if connection.vendor == "postgresql":
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        teams = Team.objects.filter(jam=jam, name__icontains=query).values("pk")
+        entries = entries.annotate(search=entry_search_vector()).filter(Q(search=search) | Q(team__in=teams))
+        entries = entries.annotate(rank=SearchRank(entry_search_vector(), search))
+        return entries.distinct().order_by("-rank", *newest)
+    entries = entries.filter(
+        Q(title__icontains=query)
+        | Q(abstract__icontains=query)
+        | Q(authors__icontains=query)
+        | Q(team__name__icontains=query)
+    )
+    return entries.distinct().order_by(*newest)
 
 
 def entry_list_latest(*, jam: Jam, limit: int = 6) -> list[Entry]:

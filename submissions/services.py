@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hackathon.mail import send_once
+from jams.cache import pages_changed
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
 
@@ -192,6 +193,7 @@ def entry_save(
                 entry.is_late = now > jam.submission_deadline
             entry.updated_by = user
             entry.save()
+            pages_changed(jam=jam)
             transaction.on_commit(lambda: _delete_files(replaced))
             _queue_follow_ups(entry, submit=submit, new_image=files.image is not None)
     except Exception:

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jams.cache import jam_scope, public_page
 from jams.models import Jam
 from judging.selectors import team_feedback
 
@@ -196,13 +198,20 @@ def _entry_form(request, jam, team, entry, form, status: int = 200) -> HttpRespo
     return render(request, "submissions/entry_form.html", context, status=status)
 
 
+ENTRIES_PER_PAGE = 24
+
+
+@public_page(scopes=lambda slug: [jam_scope(slug)])
 def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     jam = _jam(slug)
     query = request.GET.get("q", "").strip()[:200]
     entries = entry_list_for_gallery(jam=jam, user=request.user, query=query)
-    return render(request, "submissions/entry_list.html", {"jam": jam, "entries": entries, "query": query})
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"jam": jam, "entries": page.object_list, "page": page, "query": query}
+    return render(request, "submissions/entry_list.html", context)
 
 
+@public_page(scopes=lambda slug, pk: [jam_scope(slug)])
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entry = entry_get_visible(slug=slug, pk=pk, user=request.user)
     context = {"jam": entry.jam, "entry": entry, "feedback": None}

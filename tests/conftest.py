@@ -161,6 +161,16 @@ def running_jam(db):
 
 
 @pytest.fixture(autouse=True)
+def _clean_cache():
+    """Cached pages and their versions outlive the database's rollback between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_media():
     yield
     media = Path(django_settings.MEDIA_ROOT)

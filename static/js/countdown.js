@@ -1,6 +1,7 @@
 // Ticks the jam countdown rendered by the server (templates/jams/_countdown.html).
-// The visitor's clock may be wrong: the page carries the server's time, and every tick
-// uses the difference between the two measured when the page arrived.
+// The visitor's clock may be wrong: the server's clock is asked once (the page itself
+// may come from a cache, so it can't carry the time), and every tick uses the
+// difference between the two, taken at the middle of that round trip.
 (function () {
   "use strict";
 
@@ -21,20 +22,23 @@
   function start(el) {
     var starts = Date.parse(el.dataset.starts);
     var deadline = Date.parse(el.dataset.deadline);
-    var skew = Date.parse(el.dataset.serverNow) - Date.now();
+    var skew = 0;
     var label = el.querySelector("[data-countdown-label]");
     var units = el.querySelector("[data-countdown-units]");
     var ended = el.querySelector("[data-countdown-ended]");
     var timer = null;
+    var synced = !(el.dataset.timeUrl && window.fetch);
 
     function tick() {
       var now = Date.now() + skew;
-      if (now >= deadline) {
-        label.hidden = true;
-        units.hidden = true;
-        ended.hidden = false;
+      var over = now >= deadline;
+      label.hidden = over;
+      units.hidden = over;
+      ended.hidden = !over;
+      if (over) {
         el.dataset.phase = "ended";
-        if (timer) window.clearInterval(timer);
+        // Until the server's clock is known, a fast local clock may only seem past it.
+        if (synced && timer) { window.clearInterval(timer); timer = null; }
         return;
       }
       var upcoming = now < starts;
@@ -47,8 +51,21 @@
       });
     }
 
+    function sync(serverNow, sent) {
+      if (typeof serverNow === "number") skew = serverNow - (sent + Date.now()) / 2;
+      synced = true;
+      tick();
+    }
+
     tick();
     timer = window.setInterval(tick, 1000);
+    if (!synced) {
+      var sent = Date.now();
+      window.fetch(el.dataset.timeUrl, { cache: "no-store", credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : {}; })
+        .then(function (body) { sync(body.now, sent); })
+        .catch(function () { sync(null, sent); });  // keep the visitor's own clock
+    }
   }
 
   function showLocalTimes() {

@@ -15,6 +15,7 @@ from tests.querycount import count_queries
 pytestmark = pytest.mark.django_db
 
 BOUND = 12
+WARM_BOUND = 5  # session, user, jam, sign-up, judge
 
 
 def fill_jam(jam, *, signups: int, resources: int, speakers: int) -> None:
@@ -33,13 +34,30 @@ def test_jam_page_queries_do_not_grow_with_signups_resources_speakers(client, us
     client.force_login(user)
 
     small_count = count_queries(lambda: client.get(small.get_absolute_url()))
-    response = client.get(large.get_absolute_url())
     large_count = count_queries(lambda: client.get(large.get_absolute_url()))
+    # Warm: the body below the header comes from the cache; only the person's parts run.
+    client.get(small.get_absolute_url())
+    small_warm = count_queries(lambda: client.get(small.get_absolute_url()), cold=False)
+    large_warm = count_queries(lambda: client.get(large.get_absolute_url()), cold=False)
+    response = client.get(large.get_absolute_url())
 
-    assert response.context["jam"].signup_count == 1000
-    assert len(response.context["jam"].public_signups) == 1000
+    assert response.context["signups"].count == 1000
+    assert len(response.context["signups"].latest) == 30
+    assert response.context["signups"].more == 970
     assert small_count == large_count
     assert large_count <= BOUND
+    assert small_warm == large_warm
+    assert large_warm <= WARM_BOUND
+
+
+def test_jam_page_cached_for_anonymous_visitors_runs_no_query(client):
+    jam = JamFactory.running()
+    fill_jam(jam, signups=50, resources=5, speakers=2)
+    cold = count_queries(lambda: client.get(jam.get_absolute_url()))
+    warm = count_queries(lambda: client.get(jam.get_absolute_url()), cold=False)
+
+    assert cold > 0
+    assert warm == 0
 
 
 def test_home_queries_do_not_grow_with_jams(client):
@@ -49,8 +67,8 @@ def test_home_queries_do_not_grow_with_jams(client):
         jam = JamFactory.running()
         SignUpFactory(jam=jam)
 
-    response = client.get("/")
     fifty = count_queries(lambda: client.get("/"))
+    response = client.get("/", {"fresh": 1})  # a URL not cached yet: rendered, with its context
 
     assert len(response.context["jams"].running) == 50
     assert one == fifty
