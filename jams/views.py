@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods
 from judging.selectors import judge_for
 from submissions.selectors import entry_list_latest
 
+from .cache import HOME, SITE, jam_scope, public_page, versions_get, versions_token
 from .calendar import jam_calendar_ics
 from .forms import SignUpForm, SignUpWithAccountForm
 from .models import Jam
-from .cache import HOME, SITE, jam_scope, public_page, versions_get, versions_token
 from .selectors import (
     jam_get_for_page,
     jams_by_phase,
