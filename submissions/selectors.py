@@ -27,19 +27,23 @@ def _visible_to(user: User) -> Q:
     return visible
 
 
-def entry_list_for_gallery(*, jam: Jam, user: User, query: str = "") -> QuerySet[Entry]:
+def entry_list_for_gallery(*, jam: Jam, user: User, query: str = "", full_text: bool | None = None) -> QuerySet[Entry]:
     """Submitted entries, and the viewer's own team's draft first; then newest first.
 
     A search ranks by relevance: PostgreSQL's full-text search over title, authors and
     abstract (any team whose name contains the words matches too); a plain substring
-    match elsewhere (SQLite)."""
+    match elsewhere (SQLite). `full_text` overrides the choice made by the database."""
     entries = Entry.objects.filter(jam=jam).filter(_visible_to(user)).select_related("team", "jam")
     newest = [F("submitted_at").desc(nulls_first=True), "-id"]
     if not query:
         return entries.distinct().order_by(*newest)
-    if connection.vendor == "postgresql":
+    if full_text is None:
+        full_text = connection.vendor == "postgresql"
+    if full_text:
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        teams = Team.objects.filter(jam=jam, name__icontains=query).values("pk")
+        # Team ids as a list rather than a subquery, so the planner may combine the GIN
+        # index with the team index (a bitmap OR) when a jam has many entries.
+        teams = list(Team.objects.filter(jam=jam, name__icontains=query).values_list("pk", flat=True))
         entries = entries.annotate(search=entry_search_vector()).filter(Q(search=search) | Q(team__in=teams))
         entries = entries.annotate(rank=SearchRank(entry_search_vector(), search))
         return entries.distinct().order_by("-rank", *newest)

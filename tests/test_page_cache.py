@@ -1,0 +1,352 @@
+"""Cached public pages: every kind of write shows on the very next request, one person's
+parts never reach another, and pages answer conditional GETs.
+
+Writes go through the app's own paths (services, views, the admin) with their on-commit
+callbacks run, as they are in production."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from jams.services import signup_create
+from judging.services import results_publish
+from submissions.models import Entry
+from submissions.services import EntryFiles, entry_save
+from tests.factories import (
+    EntryFactory,
+    JamFactory,
+    JudgeFactory,
+    SignUpFactory,
+    TeamFactory,
+    TestimonialFactory,
+    UserFactory,
+)
+from tests.files import png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def anonymous_get(url: str, **headers):
+    return Client().get(url, **headers)
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a write the way a request does: its on-commit callbacks (the version bumps) run."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
+def organizer_client():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_anonymous_pages_come_from_the_cache(running_jam):
+    first = anonymous_get(running_jam.get_absolute_url())
+    second = anonymous_get(running_jam.get_absolute_url())
+
+    assert first.status_code == second.status_code == 200
+    assert first.context is not None  # rendered
+    assert second.context is None  # served from the cache, no template rendered
+    assert first.content == second.content
+
+
+# Each kind of write shows on the very next request -------------------------------------
+
+
+def test_a_new_signup_shows_at_once_on_the_jam_page_and_home(running_jam, commit):
+    anonymous_get(running_jam.get_absolute_url())
+    anonymous_get("/")
+    person = UserFactory(display_name="Neel Newcomer")
+
+    commit(lambda: signup_create(jam=running_jam, user=person))
+
+    page = anonymous_get(running_jam.get_absolute_url())
+    assert "Neel Newcomer" in text(page)
+    assert page.context["signups"].count == 1
+    assert "1 signed up" in text(anonymous_get("/"))
+
+
+def test_a_signup_through_the_form_shows_at_once(running_jam, django_capture_on_commit_callbacks):
+    anonymous_get(running_jam.get_absolute_url())
+    visitor = Client()
+    form = {"display_name": "Ada Formfill", "email": "ada@example.com", "password": "a-long-test-password-42"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(f"/jams/{running_jam.slug}/signup/", {**form, "show_in_list": "on"})
+
+    assert "Ada Formfill" in text(anonymous_get(running_jam.get_absolute_url()))
+
+
+def test_a_submitted_entry_shows_at_once_in_the_gallery_and_on_the_jam_page(running_jam, commit):
+    team = TeamFactory(jam=running_jam, name="Fresh Team")
+    member = team.memberships.get().user
+    gallery = f"/jams/{running_jam.slug}/entries/"
+    anonymous_get(gallery)
+    anonymous_get(running_jam.get_absolute_url())
+    data = {"title": "Brand New Entry", "abstract": "A", "authors": "B"}
+    slides = upload("slides.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+    commit(
+        lambda: entry_save(
+            team=team,
+            user=member,
+            data=data,
+            files=EntryFiles(slides=(slides, _pdf()), image=None),
+            version=None,
+            submit=True,
+        )
+    )
+
+    assert "Brand New Entry" in text(anonymous_get(gallery))
+    assert "Brand New Entry" in text(anonymous_get(running_jam.get_absolute_url()))
+
+
+def _pdf():
+    from submissions.uploads import Detected
+
+    return Detected("pdf", ".pdf")
+
+
+def test_an_edited_entry_shows_at_once_on_its_page_and_in_the_gallery(running_jam, commit):
+    entry = EntryFactory(team__jam=running_jam, title="Old Title")
+    member = entry.team.memberships.get().user
+    anonymous_get(entry.get_absolute_url())
+    anonymous_get(f"/jams/{running_jam.slug}/entries/")
+
+    commit(
+        lambda: entry_save(
+            team=entry.team,
+            user=member,
+            data={"title": "New Title"},
+            files=EntryFiles(),
+            version=entry.version,
+            submit=False,
+        )
+    )
+
+    assert "New Title" in text(anonymous_get(entry.get_absolute_url()))
+    assert "New Title" in text(anonymous_get(f"/jams/{running_jam.slug}/entries/"))
+
+
+def test_a_jam_edited_in_the_admin_shows_at_once(running_jam, organizer_client):
+    anonymous_get(running_jam.get_absolute_url())
+    anonymous_get("/")
+    jam = running_jam
+
+    response = organizer_client.post(f"/admin/jams/jam/{jam.pk}/change/", _jam_admin_form(jam, title="Renamed"))
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert "Renamed" in text(anonymous_get(jam.get_absolute_url()))
+    assert "Renamed" in text(anonymous_get("/"))
+
+
+def _jam_admin_form(jam, **changes) -> dict:
+    def split(name: str) -> dict:
+        value = timezone.localtime(getattr(jam, name), jam.tzinfo)
+        return {f"{name}_0": value.strftime("%Y-%m-%d"), f"{name}_1": value.strftime("%H:%M:%S")}
+
+    data = {
+        "title": jam.title, "slug": jam.slug, "tagline": jam.tagline, "host": jam.host,
+        "description": jam.description, "timezone": jam.timezone,
+        **split("starts_at"), **split("submission_deadline"), **split("judging_ends_at"),
+        "signups_open": "on", "max_team_size": jam.max_team_size, "grace_minutes": jam.grace_minutes,
+        "reviews_per_entry": jam.reviews_per_entry, "ranking_method": jam.ranking_method,
+        "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
+        "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
+        "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_a_testimonial_edited_in_the_admin_shows_at_once_on_every_jam(running_jam, organizer_client):
+    testimonial = TestimonialFactory(quote="Before.")
+    anonymous_get(running_jam.get_absolute_url())
+
+    response = organizer_client.post(
+        f"/admin/jams/testimonial/{testimonial.pk}/change/",
+        {"name": testimonial.name, "event": testimonial.event, "quote": "After.", "is_published": "on", "order": 0},
+    )
+
+    assert response.status_code == 302
+    page = text(anonymous_get(running_jam.get_absolute_url()))
+    assert "After." in page
+    assert "Before." not in page
+
+
+def test_published_results_show_at_once(commit):
+    jam = JamFactory.judging()
+    results = f"/jams/{jam.slug}/results/"
+    assert "not out yet" in text(anonymous_get(results))
+
+    commit(lambda: results_publish(jam=jam))
+
+    assert "not out yet" not in text(anonymous_get(results))
+    assert f'href="{results}"' in text(anonymous_get(jam.get_absolute_url()))
+
+
+def test_a_new_thumbnail_shows_at_once(running_jam, commit):
+    from submissions.thumbnails import entry_thumbnails_make
+
+    entry = EntryFactory(team__jam=running_jam, title="Pictured")
+    entry.image.save("picture.png", upload("picture.png", png_bytes(), "image/png"), save=True)
+    gallery = f"/jams/{running_jam.slug}/entries/"
+    assert 'data-testid="entry-thumbnail"' not in text(anonymous_get(gallery))
+
+    assert commit(lambda: entry_thumbnails_make(entry_id=entry.pk)) is True
+
+    assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
+
+
+def test_a_jam_page_is_not_served_past_its_next_phase():
+    now = timezone.now()
+    jam = JamFactory(starts_at=now - timedelta(days=1), submission_deadline=now + timedelta(seconds=1.5))
+    assert "Submissions due in" in text(anonymous_get(jam.get_absolute_url()))
+
+    time.sleep(max(0.0, (jam.submission_deadline - timezone.now()).total_seconds()) + 0.1)
+
+    page = anonymous_get(jam.get_absolute_url())
+    assert page.context is not None  # rendered afresh, not the copy from before
+    assert page.context["phase"] == "judging"
+
+
+# One person's parts never reach another ----------------------------------------------
+
+
+def test_a_participants_call_to_action_never_reaches_a_visitor(running_jam):
+    participant = SignUpFactory(jam=running_jam).user
+    member = Client()
+    member.force_login(participant)
+
+    mine = text(member.get(running_jam.get_absolute_url()))
+    theirs = text(anonymous_get(running_jam.get_absolute_url()))
+    mine_again = text(member.get(running_jam.get_absolute_url()))
+
+    for page in (mine, mine_again):
+        assert "Submit entry!" in page
+        assert "You're signed up" in page
+        assert participant.display_name in page.split("</nav>")[0]
+    assert "Submit entry!" not in theirs
+    assert "You're signed up" not in theirs
+    assert "Sign up" in theirs
+    assert participant.display_name not in theirs.split("</nav>")[0]
+
+
+def test_a_visitors_cached_page_never_reaches_a_participant(running_jam):
+    participant = SignUpFactory(jam=running_jam).user
+    anonymous_get(running_jam.get_absolute_url())
+    member = Client()
+    member.force_login(participant)
+
+    page = text(member.get(running_jam.get_absolute_url()))
+
+    assert "Submit entry!" in page
+    assert "You're signed up" in page
+
+
+def test_a_judges_link_never_reaches_anyone_else():
+    jam = JamFactory.judging()
+    judge = Client()
+    judge.force_login(JudgeFactory(jam=jam).user)
+    stranger = Client()
+    stranger.force_login(UserFactory())
+
+    assert "Judge entries" in text(judge.get(jam.get_absolute_url()))
+    assert "Judge entries" not in text(anonymous_get(jam.get_absolute_url()))
+    assert "Judge entries" not in text(stranger.get(jam.get_absolute_url()))
+    assert "Judge entries" in text(judge.get(jam.get_absolute_url()))
+
+
+def test_a_teams_draft_never_reaches_anyone_else(running_jam):
+    draft = EntryFactory(team__jam=running_jam, title="Secret Draft", state=Entry.State.DRAFT, submitted_at=None)
+    EntryFactory(team__jam=running_jam, title="Public Entry")
+    member = Client()
+    member.force_login(draft.team.memberships.get().user)
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    gallery = f"/jams/{running_jam.slug}/entries/"
+
+    assert "Secret Draft" in text(member.get(gallery))
+    assert "Secret Draft" not in text(anonymous_get(gallery))
+    assert "Secret Draft" not in text(stranger.get(gallery))
+    assert "Secret Draft" in text(member.get(gallery))
+    assert anonymous_get(draft.get_absolute_url()).status_code == 404
+    assert member.get(draft.get_absolute_url()).status_code == 200
+    assert anonymous_get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_message_for_one_visitor_is_neither_cached_nor_served_from_the_cache(running_jam):
+    anonymous_get(running_jam.get_absolute_url())
+    visitor = Client()
+    visitor.logout()
+    response = visitor.get(f"/jams/{running_jam.slug}/team/", follow=True)  # "log in first": no message
+    visitor.cookies["messages"] = _message_cookie("Only for this visitor.")
+
+    page = visitor.get(running_jam.get_absolute_url())
+
+    assert page.context is not None
+    assert "Only for this visitor." in text(page)
+    assert "Only for this visitor." not in text(anonymous_get(running_jam.get_absolute_url()))
+    assert response.status_code == 200
+
+
+def _message_cookie(message: str) -> str:
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest, HttpResponse
+
+    storage = CookieStorage(HttpRequest())
+    response = HttpResponse()
+    storage._store([Message(constants.INFO, message)], response)
+    return response.cookies["messages"].value
+
+
+# Conditional GETs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["home", "jam", "gallery", "entry", "results", "signups"])
+def test_public_pages_answer_conditional_gets(page, commit):
+    jam = JamFactory.running()
+    entry = EntryFactory(team__jam=jam)
+    url = {
+        "home": "/",
+        "jam": jam.get_absolute_url(),
+        "gallery": f"/jams/{jam.slug}/entries/",
+        "entry": entry.get_absolute_url(),
+        "results": f"/jams/{jam.slug}/results/",
+        "signups": f"/jams/{jam.slug}/signups/",
+    }[page]
+
+    first = anonymous_get(url)
+    etag = first["ETag"]
+    again = anonymous_get(url, HTTP_IF_NONE_MATCH=etag)
+    commit(lambda: signup_create(jam=jam, user=UserFactory()))
+    after_write = anonymous_get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert first.status_code == 200
+    assert "no-cache" in first["Cache-Control"]
+    assert "Cookie" in first["Vary"]
+    assert again.status_code == 304
+    assert again.content == b""
+    if page in ("jam", "home", "signups"):  # the pages that show sign-ups
+        assert after_write.status_code == 200
+        assert after_write["ETag"] != etag
