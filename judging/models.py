@@ -62,6 +62,13 @@ class Judge(models.Model):
         "most entries to review", null=True, blank=True, help_text="Leave empty for no cap."
     )
     invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Removed judges get no more entries and lose their workspace; their reviews stay.
+    removed_at = models.DateTimeField("removed from judging", null=True, blank=True, editable=False)
+    excluded_from_results = models.BooleanField(
+        "reviews left out of the results",
+        default=False,
+        help_text="Their reviews are kept but not counted, e.g. for a judge who scored carelessly.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -106,7 +113,9 @@ class Assignment(models.Model):
 
 
 class Review(models.Model):
-    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="reviews")
+    # RESTRICT: deleting a judge must not silently delete their reviews and move the
+    # ranking (remove them from judging instead); deleting the whole jam still may.
+    judge = models.ForeignKey(Judge, on_delete=models.RESTRICT, related_name="reviews")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reviews")
     feedback = models.TextField("feedback for the team", blank=True)
     private_note = models.TextField("private note for the organizers", blank=True)

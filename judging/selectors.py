@@ -2,26 +2,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from jams.models import Jam
 from submissions.models import Entry, TeamMembership
 
-from .models import Award, Conflict, Criterion, Judge, Prize, Review, Score
-from .scoring import CriterionData, EntryResult, ReviewData, compute_results
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
+from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse
 
 
 def judge_for(*, jam: Jam, user: User) -> Judge | None:
     if not user.is_authenticated:
         return None
-    return Judge.objects.select_related("jam", "user").filter(jam=jam, user=user).first()
+    return Judge.objects.select_related("jam", "user").filter(jam=jam, user=user, removed_at__isnull=True).first()
 
 
 def entries_for_judge(*, judge: Judge) -> QuerySet[Entry]:
     """The submitted entries this judge may see and score: never their own team's, never
     one they or an organizer marked as a conflict. Every list of entries for judging
-    starts here."""
+    starts here. A judge removed from judging may review nothing."""
+    if judge.removed_at is not None:
+        return Entry.objects.none()
     own_team = TeamMembership.objects.filter(team_id=OuterRef("team_id"), user_id=judge.user_id)
     conflicted = Conflict.objects.filter(entry_id=OuterRef("pk"), judge_id=judge.pk)
     return (
@@ -91,8 +94,54 @@ class ResultRow:
     reviews: list[Review]
 
 
+@dataclass
+class JudgeRow:
+    judge: Judge
+    figures: JudgeResult
+    reviews_left: int  # assigned entries they have not reviewed yet
+
+
+@dataclass
+class JamResults:
+    criteria: list[Criterion]
+    rows: list[ResultRow]
+    scale: tuple[float, float]  # the scale the totals are shown on
+    noise: float | None  # how far one review typically strays from the fit, on that scale
+
+
 def results_for_jam(*, jam: Jam) -> tuple[list[Criterion], list[ResultRow]]:
     """Every submitted entry with its figures, ranked by the jam's method, in four queries."""
+    results = jam_results(jam=jam)
+    return results.criteria, results.rows
+
+
+def jam_results(*, jam: Jam) -> JamResults:
+    """The results with the scale they are on; reviews by judges excluded from the results
+    count nowhere. Four queries."""
+    return _analyse(jam)[0]
+
+
+def judge_diagnostics(*, jam: Jam) -> tuple[JamResults, list[JudgeRow]]:
+    """The results and, for every judge of the jam (removed ones too), how harsh they are,
+    how well they agree with the others, reviews done and left. Five queries."""
+    results, analysis = _analyse(jam)
+    reviewed = Review.objects.filter(judge_id=OuterRef("judge_id"), entry_id=OuterRef("entry_id"))
+    left = (
+        Assignment.objects.filter(judge_id=OuterRef("pk"))
+        .exclude(Exists(reviewed))
+        .values("judge_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    judges = Judge.objects.filter(jam=jam).select_related("user").annotate(left=Coalesce(Subquery(left), 0))
+    rows = []
+    for judge in judges:
+        figures = analysis.judges.get(judge.pk) or JudgeResult(judge_id=judge.pk, excluded=judge.excluded_from_results)
+        rows.append(JudgeRow(judge=judge, figures=figures, reviews_left=judge.left))
+    return results, rows
+
+
+def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
     criteria = criteria_for(jam=jam)
     scores = Prefetch("scores", queryset=Score.objects.only("id", "review_id", "criterion_id", "value"))
     reviews = Review.objects.select_related("judge__user").prefetch_related(scores).order_by("id")
@@ -102,25 +151,27 @@ def results_for_jam(*, jam: Jam) -> tuple[list[Criterion], list[ResultRow]]:
         .prefetch_related(Prefetch("reviews", queryset=reviews))
     )
     by_id = {entry.pk: entry for entry in entries}
+    all_reviews = [review for entry in entries for review in entry.reviews.all()]
     review_data = [
         ReviewData(
             judge_id=review.judge_id,
-            entry_id=entry.pk,
+            entry_id=review.entry_id,
             scores={s.criterion_id: float(s.value) for s in review.scores.all()},
         )
-        for entry in entries
-        for review in entry.reviews.all()
+        for review in all_reviews
     ]
-    figures = compute_results(
+    analysis = analyse(
         entry_ids=list(by_id),
         reviews=review_data,
-        criteria=[CriterionData(id=c.pk, weight=float(c.weight)) for c in criteria],
+        criteria=[CriterionData(id=c.pk, weight=float(c.weight), low=c.scale_low, high=c.scale_high) for c in criteria],
         method=jam.ranking_method,
+        excluded_judges={review.judge_id for review in all_reviews if review.judge.excluded_from_results},
     )
     rows = [
-        ResultRow(entry=by_id[f.entry_id], figures=f, reviews=list(by_id[f.entry_id].reviews.all())) for f in figures
+        ResultRow(entry=by_id[f.entry_id], figures=f, reviews=list(by_id[f.entry_id].reviews.all()))
+        for f in analysis.entries
     ]
-    return criteria, rows
+    return JamResults(criteria=criteria, rows=rows, scale=analysis.scale, noise=analysis.noise), analysis
 
 
 def prizes_with_winners(*, jam: Jam) -> list[Prize]:

@@ -1,12 +1,29 @@
-"""Does calibration rank entries closer to the truth than the plain mean?
+"""How close does each ranking come to the truth? The reference scenario of issue 8.
 
-Builds entries with a known true quality, judges who are harsh or lenient by a fixed
-offset and noisy, assigns k reviews per entry with the real assignment code, computes
-the results with the real scoring code, and prints, per seed, Spearman's correlation of
-each ranking with the true order. Also times the results for 300 entries x 3 reviews x 5
-criteria.
+40 entries with a true quality drawn from N(0, 1). 8 judges on a 1-10 scale, each with a
+harshness offset uniform in +-2 points and a scale use uniform in x0.6-1.4 (how far from the
+middle of the scale they go for the same difference in quality). Reading an entry gives a
+judge one noisy impression of it, in points:
 
-    python -m judging.simulate [--seeds 10] [--entries 60] [--judges 8] [--k 3]
+    impression = scale use * POINTS * quality + noise (sd 1 point)
+
+and the judge's scores on the three criteria all come from that impression, each with a
+small noise of its own (sd 0.3), so the criteria are correlated as real ones are, not three
+independent measurements:
+
+    score = middle of the scale + offset + impression + criterion noise, rounded, clamped
+
+POINTS = 1.5: one standard deviation of quality is worth 1.5 points to a typical judge, so
++-2 sd spans 2.5-8.5. With the assignment used before this model, this scenario gives the
+plain mean and the z-score the Spearman correlations issue 8 measured (0.86 and 0.89 at
+k = 3, 0.79 and 0.82 at k = 2), which is how POINTS was chosen.
+
+Entries go to k judges through the real assignment code, and the real scoring code ranks
+them by the plain weighted mean, by the per-judge z-score (the method used before) and by
+the judge-effects model. Spearman's correlation of each ranking with the true order is
+averaged over the seeds.
+
+    python -m judging.simulate [--seeds 100] [--entries 40] [--judges 8] [--k 3 2]
 """
 
 from __future__ import annotations
@@ -18,31 +35,39 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from .assignment import JudgeSlot, assign
-from .scoring import CriterionData, ReviewData, compute_results, spearman
+from .scoring import CriterionData, ReviewData, compute_results, spearman, zscore_totals
 
-SCALE = (1, 5)
+LOW, HIGH = 1, 10
+POINTS = 1.5  # points on the 1-10 scale per standard deviation of quality
+CRITERION_NOISE = 0.3  # each criterion's own noise, next to the shared impression's 1.0
 
 
 @dataclass(frozen=True)
 class Trial:
     seed: int
+    k: int
     plain: float
-    calibrated: float
-
-
-def _clamp(value: float) -> int:
-    return max(SCALE[0], min(SCALE[1], round(value)))
+    zscore: float
+    model: float
 
 
 def simulate(
-    *, seed: int, entries: int = 60, judges: int = 8, k: int = 3, criteria: int = 3, offset: float = 1.0
+    *,
+    seed: int,
+    k: int = 3,
+    entries: int = 40,
+    judges: int = 8,
+    criteria: int = 3,
+    offset: float = 2.0,
+    scale_use: tuple[float, float] = (0.6, 1.4),
+    noise: float = 1.0,
 ) -> Trial:
-    """One trial: the correlation with the truth of the plain mean and of the calibrated total."""
+    """One jam: each ranking's Spearman correlation with the true quality."""
     rng = random.Random(seed)
-    truth = {e: rng.uniform(1.5, 4.5) for e in range(entries)}
-    # Half the judges are harsh, half lenient; all are noisy.
-    bias = {j: (-offset if j % 2 else offset) + rng.gauss(0, 0.2) for j in range(judges)}
-    crit = [CriterionData(id=c, weight=1.0) for c in range(criteria)]
+    truth = {e: rng.gauss(0, 1) for e in range(entries)}
+    harshness = {j: rng.uniform(-offset, offset) for j in range(judges)}
+    stretch = {j: rng.uniform(*scale_use) for j in range(judges)}
+    crit = [CriterionData(id=c, weight=1.0, low=LOW, high=HIGH) for c in range(criteria)]
     pairs = assign(
         entry_ids=list(truth),
         judges=[JudgeSlot(judge_id=j, cap=None) for j in range(judges)],
@@ -51,34 +76,46 @@ def simulate(
         existing=set(),
         seed=seed,
     )
-    reviews = [
-        ReviewData(
-            judge_id=j,
-            entry_id=e,
-            scores={c.id: _clamp(truth[e] + bias[j] + rng.gauss(0, 0.5)) for c in crit},
-        )
-        for j, e in sorted(pairs)
-    ]
+    middle = (LOW + HIGH) / 2
+
+    def score(judge: int, impression: float) -> int:
+        raw = middle + harshness[judge] + impression + rng.gauss(0, CRITERION_NOISE)
+        return max(LOW, min(HIGH, round(raw)))
+
+    reviews = []
+    for j, e in sorted(pairs):
+        impression = stretch[j] * POINTS * truth[e] + rng.gauss(0, noise)  # in points, shared by the criteria
+        reviews.append(ReviewData(judge_id=j, entry_id=e, scores={c.id: score(j, impression) for c in crit}))
     order = list(truth)
-    figures = {
-        r.entry_id: r for r in compute_results(entry_ids=order, reviews=reviews, criteria=crit, method="weighted")
-    }
+    ranked = compute_results(entry_ids=order, reviews=reviews, criteria=crit, method="calibrated")
+    figures = {r.entry_id: r for r in ranked}
+    z = zscore_totals(reviews=reviews, criteria=crit)
     true = [truth[e] for e in order]
     return Trial(
         seed=seed,
+        k=k,
         plain=spearman(true, [figures[e].weighted for e in order]),
-        calibrated=spearman(true, [figures[e].calibrated for e in order]),
+        zscore=spearman(true, [z[e] for e in order]),
+        model=spearman(true, [figures[e].calibrated for e in order]),
     )
 
 
-def time_results(*, entries: int = 300, k: int = 3, criteria: int = 5, repeat: int = 5) -> float:
-    """Best wall time, in seconds, of computing results for entries x k reviews x criteria."""
+def time_results(*, entries: int = 300, k: int = 3, criteria: int = 5, judges: int = 20, repeat: int = 5) -> float:
+    """Best wall time, in seconds, of computing results for entries x k reviews x criteria,
+    assigned by the real assignment code."""
     rng = random.Random(0)
-    crit = [CriterionData(id=c, weight=1.0 + c % 2) for c in range(criteria)]
+    crit = [CriterionData(id=c, weight=1.0 + c % 2, low=1, high=5 if c % 2 else 10) for c in range(criteria)]
+    pairs = assign(
+        entry_ids=list(range(entries)),
+        judges=[JudgeSlot(judge_id=j, cap=None) for j in range(judges)],
+        k=k,
+        conflicts=set(),
+        existing=set(),
+        seed=0,
+    )
     reviews = [
-        ReviewData(judge_id=(e * k + r) % 20, entry_id=e, scores={c.id: rng.randint(1, 5) for c in crit})
-        for e in range(entries)
-        for r in range(k)
+        ReviewData(judge_id=j, entry_id=e, scores={c.id: rng.randint(int(c.low), int(c.high)) for c in crit})
+        for j, e in sorted(pairs)
     ]
     best = float("inf")
     for _ in range(repeat):
@@ -90,25 +127,32 @@ def time_results(*, entries: int = 300, k: int = 3, criteria: int = 5, repeat: i
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--entries", type=int, default=60)
+    parser.add_argument("--seeds", type=int, default=100)
+    parser.add_argument("--entries", type=int, default=40)
     parser.add_argument("--judges", type=int, default=8)
-    parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--offset", type=float, default=1.0, help="how harsh or lenient judges are, in points")
+    parser.add_argument("--k", type=int, nargs="+", default=[3, 2])
+    parser.add_argument("--offset", type=float, default=2.0, help="harshness offsets are uniform in ± this, in points")
     args = parser.parse_args(argv)
 
-    trials = [
-        simulate(seed=s, entries=args.entries, judges=args.judges, k=args.k, offset=args.offset)
-        for s in range(1, args.seeds + 1)
-    ]
-    print(f"{args.entries} entries, {args.judges} judges (half harsh, half lenient by ±{args.offset}), k={args.k}")
-    print(f"{'seed':>4}  {'plain mean':>10}  {'calibrated':>10}")
-    for t in trials:
-        print(f"{t.seed:>4}  {t.plain:>10.3f}  {t.calibrated:>10.3f}")
-    print(f"{'mean':>4}  {fmean(t.plain for t in trials):>10.3f}  {fmean(t.calibrated for t in trials):>10.3f}")
-    wins = sum(t.calibrated > t.plain for t in trials)
-    print(f"calibrated closer to the truth in {wins} of {len(trials)} seeds")
+    print(
+        f"{args.entries} entries, {args.judges} judges (harshness +-{args.offset:g} points on {LOW}-{HIGH}, "
+        f"scale use x0.6-1.4, noise sd 1, 3 correlated criteria), {args.seeds} seeds"
+    )
+    print("Spearman correlation with the true order, mean over seeds (lowest seed in brackets):")
+    print(f"{'':>6}  {'plain mean':>16}  {'z-score':>16}  {'model':>16}  model beats z-score")
+    for k in args.k:
+        trials = [
+            simulate(seed=s, k=k, entries=args.entries, judges=args.judges, offset=args.offset)
+            for s in range(1, args.seeds + 1)
+        ]
+        cells = [_cell([getattr(t, name) for t in trials]) for name in ("plain", "zscore", "model")]
+        wins = sum(t.model > t.zscore for t in trials)
+        print(f"{'k = ' + str(k):>6}  {cells[0]:>16}  {cells[1]:>16}  {cells[2]:>16}  in {wins} of {len(trials)} seeds")
     print(f"results for 300 entries x 3 reviews x 5 criteria: {time_results() * 1000:.1f} ms (best of 5)")
+
+
+def _cell(values: list[float]) -> str:
+    return f"{fmean(values):.3f} ({min(values):.3f})"
 
 
 if __name__ == "__main__":

@@ -1,29 +1,33 @@
-"""The simulation behind the calibrated ranking, with fixed seeds."""
+"""The simulation behind the adjusted ranking, on fixed seeds: the reference scenario of
+issue 8 through the real assignment and scoring code."""
 
 from statistics import fmean
 
 from judging.simulate import main, simulate
 
-
-def test_calibration_beats_the_plain_mean_when_judges_differ_in_harshness():
-    trials = [simulate(seed=seed, entries=60, judges=8, k=3, offset=1.0) for seed in range(1, 6)]
-
-    assert fmean(t.calibrated for t in trials) > fmean(t.plain for t in trials) + 0.05
-    assert all(t.calibrated > t.plain for t in trials)
+SEEDS = range(1, 13)
 
 
-def test_without_harshness_calibration_costs_little():
-    trials = [simulate(seed=seed, entries=60, judges=8, k=3, offset=0.0) for seed in range(1, 6)]
-    assert fmean(t.calibrated for t in trials) > fmean(t.plain for t in trials) - 0.05
+def test_the_model_beats_the_z_score_when_judges_differ_in_harshness():
+    for k in (3, 2):
+        trials = [simulate(seed=seed, k=k) for seed in SEEDS]
+        assert fmean(t.model for t in trials) > fmean(t.zscore for t in trials), f"k = {k}"
+        assert fmean(t.model for t in trials) > fmean(t.plain for t in trials) + 0.02, f"k = {k}"
+
+
+def test_with_unbiased_judges_the_model_stays_within_001_of_the_plain_mean():
+    for k in (3, 2):
+        trials = [simulate(seed=seed, k=k, offset=0.0, scale_use=(1.0, 1.0)) for seed in SEEDS]
+        assert fmean(t.model for t in trials) > fmean(t.plain for t in trials) - 0.01, f"k = {k}"
 
 
 def test_simulation_is_reproducible():
     assert simulate(seed=3) == simulate(seed=3)
 
 
-def test_simulate_prints_the_table(capsys):
+def test_simulate_prints_the_three_methods_side_by_side(capsys):
     main(["--seeds", "2"])
     out = capsys.readouterr().out
-    assert "seed  plain mean  calibrated" in out
-    assert "calibrated closer to the truth in" in out
+    assert "plain mean           z-score             model" in out
+    assert " k = 3 " in out and " k = 2 " in out
     assert "results for 300 entries x 3 reviews x 5 criteria:" in out
