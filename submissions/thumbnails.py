@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from jams.cache import pages_changed
+
 from .models import Entry
 from .uploads import MAX_IMAGE_PIXELS
 
@@ -66,6 +68,8 @@ def entry_thumbnails_make(*, entry_id: int) -> bool:
         updated = Entry.objects.filter(pk=entry_id, image=image_name).update(
             thumbnail_card=new[0], thumbnail_small=new[1], thumbnails_of=image_name
         )
+        if updated:
+            pages_changed(jam=entry.jam)  # the gallery's card now has its picture
     for name in old if updated else new:
         storage.delete(name)
     return bool(updated)

@@ -92,10 +92,23 @@ def celery_worker_process(django_db_setup, django_db_blocker, redis_url, s3_serv
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_URL": smtp_sink_session.url,
         "DEBUG": "true",
+        # The worker marks cached pages stale (a new thumbnail): it shares the cache with
+        # the test process, under this run's own prefix.
+        "CACHE_URL": _cache_url(redis_url),
+        "CACHE_KEY_PREFIX": _cache_prefix(queue),
     }
     process = services.start_celery_worker(env=env, log_path=artifacts_dir / "celery-worker.log", queue=queue)
     yield process
     services.stop_process(process)
+
+
+def _cache_url(redis_url: str) -> str:
+    """The cache's own Redis database, beside the broker's: clearing it never drops a task."""
+    return redis_url.rsplit("/", 1)[0] + "/14"
+
+
+def _cache_prefix(queue: str) -> str:
+    return f"{queue}-cache"
 
 
 @pytest.fixture
@@ -104,8 +117,18 @@ def celery_worker(celery_worker_process, transactional_db, redis_url, s3_storage
 
     The test's own writes are committed (transactional_db) so the worker sees them, and the
     test process stores files on the same S3 server and names the same SMTP sink."""
+    from django.core.cache import cache
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url(redis_url),
+            "KEY_PREFIX": _cache_prefix(django_settings.CELERY_TASK_DEFAULT_QUEUE),
+        }
+    }
+    cache.clear()
     previous = celery_app.conf.task_always_eager, celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = redis_url

@@ -126,7 +126,7 @@ def _pdf():
 
 
 def test_an_edited_entry_shows_at_once_on_its_page_and_in_the_gallery(running_jam, commit):
-    entry = EntryFactory(team__jam=running_jam, title="Old Title")
+    entry = EntryFactory(team__jam=running_jam, title="Old Title", slides="jams/x/entries/1/slides.pdf")
     member = entry.team.memberships.get().user
     anonymous_get(entry.get_absolute_url())
     anonymous_get(f"/jams/{running_jam.slug}/entries/")
@@ -350,3 +350,27 @@ def test_public_pages_answer_conditional_gets(page, commit):
     if page in ("jam", "home", "signups"):  # the pages that show sign-ups
         assert after_write.status_code == 200
         assert after_write["ETag"] != etag
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, running_jam, artifacts_dir):
+    """The web process and a real Celery worker share the cache (Redis): the worker's write
+    marks the cached gallery stale for the web process."""
+    from django.core.cache import caches
+
+    from submissions.tasks import entry_thumbnails_task
+    from tests.services import wait_until
+
+    assert caches["default"].__class__.__name__ == "RedisCache"
+    entry = EntryFactory(team__jam=running_jam, title="Pictured")
+    entry.image.save("picture.png", upload("picture.png", png_bytes(), "image/png"), save=True)
+    gallery = f"/jams/{running_jam.slug}/entries/"
+    assert 'data-testid="entry-thumbnail"' not in text(anonymous_get(gallery))
+
+    task_id = entry_thumbnails_task.delay(entry_id=entry.pk).id
+
+    # Done means the worker logged success, which it does after the task's on-commit work.
+    log = artifacts_dir / "celery-worker.log"
+    assert wait_until(lambda: f"[{task_id}] succeeded" in log.read_text(errors="replace"), timeout=30)
+    assert Entry.objects.get(pk=entry.pk).thumbnails_ready
+    assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
