@@ -182,6 +182,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "judging-open": {"task": "judging.tasks.judging_open_task", "schedule": 300.0},
+    # Objects uploaded straight to S3 but never attached to an entry, after 24 h.
+    "uploads-purge": {"task": "submissions.tasks.uploads_purge_task", "schedule": 3600.0},
 }
 
 # Email: the console unless EMAIL_URL names an SMTP server (smtp://host:port).

@@ -5,9 +5,16 @@ from urllib.parse import urlparse
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .direct_uploads import (
+    UploadedKey,
+    direct_upload_enabled,
+    entry_storage,
+    upload_check,
+    uploads_delete_unattached,
+)
 from .models import Entry, Team
 from .services import EntryFiles, join_words
-from .uploads import MAX_UPLOAD_BYTES, validate_image, validate_slides
+from .uploads import MAX_UPLOAD_BYTES, too_large_message, validate_image, validate_slides
 
 
 class TeamCreateForm(forms.Form):
@@ -42,6 +49,10 @@ class EntryForm(forms.ModelForm):
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif", "data-max-bytes": MAX_UPLOAD_BYTES}
         ),
     )
+    # Keys of files the browser uploaded straight to S3 (direct_uploads.py), sent instead of
+    # the files. The template renders them empty: a refused form never keeps a key.
+    slides_key = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    image_key = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -57,6 +68,7 @@ class EntryForm(forms.ModelForm):
     def __init__(self, *args, team: Team, **kwargs):
         super().__init__(*args, **kwargs)
         self.team = team
+        self.accepted_keys: dict[str, UploadedKey] = {}
         self.initial["team_name"] = team.name
         self.fields["video_url"].validators.append(validate_https_url)
         self.fields["repository_url"].validators.append(validate_https_url)
@@ -78,8 +90,61 @@ class EntryForm(forms.ModelForm):
         file = self.cleaned_data.get("image")
         return (file, validate_image(file)) if file else None
 
+    def clean(self):
+        cleaned = super().clean()
+        seen: set[str] = set()
+        for field in ("slides", "image"):
+            key = (cleaned.get(f"{field}_key") or "").strip()
+            if not key:
+                continue
+            if cleaned.get(field) or field in self.errors:
+                self.add_error(field, "Send either the file or the key of its direct upload, not both.")
+            elif key in seen:
+                self.add_error(field, "The same upload can't be both the slides and the project image.")
+            elif not direct_upload_enabled():
+                self.add_error(field, "Direct upload is off on this site: attach the file to the form instead.")
+            else:
+                self._check_key(field, key)
+            seen.add(key)
+        return cleaned
+
+    def _check_key(self, field: str, key: str) -> None:
+        try:
+            self.accepted_keys[field] = upload_check(
+                storage=entry_storage(), key=key, team_id=self.team.pk, field=field
+            )
+        except ValidationError as error:
+            self.add_error(field, error)
+
+    def discard_uploads(self) -> None:
+        """Delete the accepted direct uploads of a form that was refused for another reason:
+        its page comes back without them, and the person picks the files again."""
+        keys = [uploaded.key for uploaded in self.accepted_keys.values()]
+        if keys:
+            uploads_delete_unattached(storage=entry_storage(), keys=keys)
+        self.accepted_keys = {}
+
     def entry_data(self) -> dict:
         return {k: self.cleaned_data.get(k, "") for k in (*self.Meta.fields, "team_name")}
 
     def entry_files(self) -> EntryFiles:
-        return EntryFiles(slides=self.cleaned_data.get("slides"), image=self.cleaned_data.get("image"))
+        return EntryFiles(
+            slides=self.cleaned_data.get("slides") or self.accepted_keys.get("slides"),
+            image=self.cleaned_data.get("image") or self.accepted_keys.get("image"),
+        )
+
+
+class UploadPresignForm(forms.Form):
+    """What the browser says about a file before uploading it straight to S3."""
+
+    field = forms.ChoiceField(choices=[("slides", "slides"), ("image", "project image")])
+    name = forms.CharField(max_length=255)
+    size = forms.IntegerField(min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        size, field = cleaned.get("size"), cleaned.get("field")
+        if size and field and size > MAX_UPLOAD_BYTES:
+            label = "Slides" if field == "slides" else "The project image"
+            raise ValidationError(too_large_message(label=label, size=size), code="file_too_large")
+        return cleaned

@@ -8,7 +8,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,6 +17,7 @@ from jams.cache import pages_changed
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
 
+from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
 from .models import Entry, Team, TeamMembership, new_invite_token
 from .uploads import Detected, safe_name
 
@@ -134,10 +135,11 @@ def team_invite_reset(*, team: Team) -> Team:
 
 @dataclass
 class EntryFiles:
-    """Validated uploads: the file and the type found in its content."""
+    """Validated uploads: the file and the type found in its content, or an object the
+    browser uploaded straight to S3 that passed the same checks (direct_uploads.py)."""
 
-    slides: tuple[UploadedFile, Detected] | None = None
-    image: tuple[UploadedFile, Detected] | None = None
+    slides: tuple[UploadedFile, Detected] | UploadedKey | None = None
+    image: tuple[UploadedFile, Detected] | UploadedKey | None = None
 
 
 ENTRY_TEXT_FIELDS = ("title", "abstract", "authors", "video_url", "repository_url")
@@ -170,9 +172,12 @@ def entry_save(
     `version` is the version the person's form was made from (None for a new entry); a
     save from an older version raises StaleEntry and changes nothing. Files are stored
     only after every check passed; if storing fails, nothing is left behind (no row for a
-    new entry, no new objects in storage) and StorageUnavailable is raised. Replaced
-    files are deleted once the transaction commits. Submitting queues the confirmation
-    email and, with a new image, the thumbnails.
+    new entry, no new objects in storage) and StorageUnavailable is raised. A direct
+    upload is attached by its key, not copied; if the save fails once it is attached, its
+    object is deleted like any new file (one refused before, with a stale form, is left to
+    the purge of unattached uploads). Replaced files are deleted once the transaction
+    commits. Submitting queues the confirmation email and, with a new image, the
+    thumbnails.
     """
     now = now or timezone.now()
     jam = team.jam
@@ -181,6 +186,7 @@ def entry_save(
     try:
         with transaction.atomic():
             entry = _entry_lock_or_create(team, user, version)
+            _claim_uploads(files, stored)
             # A submitted entry stays submitted: its edits must keep it complete.
             submit = submit or entry.is_submitted
             _entry_apply_text(entry, team, data)
@@ -197,7 +203,7 @@ def entry_save(
             transaction.on_commit(lambda: _delete_files(replaced))
             _queue_follow_ups(entry, submit=submit, new_image=files.image is not None)
     except Exception:
-        _delete_files(stored)
+        _delete_files(_unattached(stored))
         raise
     return entry
 
@@ -242,8 +248,11 @@ def _entry_apply_files(entry: Entry, files: EntryFiles, stored: list) -> list[tu
             continue
         old = getattr(entry, field)
         old_name = old.name
-        name = _store(entry, field, *upload)
-        stored.append((name, old.storage))
+        if isinstance(upload, UploadedKey):
+            _attach(entry, field, upload)
+        else:
+            name = _store(entry, field, *upload)
+            stored.append((name, old.storage))
         if old_name:
             replaced.append((old_name, old.storage))
     if files.image is not None:
@@ -268,6 +277,44 @@ def _store(entry: Entry, field: str, file: UploadedFile, detected: Detected) -> 
         logger.warning("Storing %s of entry %s failed: %s", field, entry.pk, error)
         raise StorageUnavailable(str(error)) from error
     return field_file.name
+
+
+def _claim_uploads(files: EntryFiles, stored: list) -> None:
+    """Make the direct uploads this save's own: from here on a failed save deletes them.
+
+    The form checked that no entry holds them; checked again under the entry's lock, for
+    two saves racing with the same key."""
+    for field in ("slides", "image"):
+        uploaded = getattr(files, field)
+        if not isinstance(uploaded, UploadedKey):
+            continue
+        if Entry.objects.filter(Q(slides=uploaded.key) | Q(image=uploaded.key)).exists():
+            raise ValidationError({field: REUSED_MESSAGE})
+        stored.append((uploaded.key, Entry._meta.get_field(field).storage))
+
+
+def _unattached(files: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Leave out direct uploads an entry holds: a racing save may have attached the same
+    key. (A file this save stored itself has a fresh name no one else can hold.)"""
+    keys = [name for name, _ in files if name.startswith(UPLOADS_PREFIX)]
+    try:
+        held = Entry.objects.filter(Q(slides__in=keys) | Q(image__in=keys)).values_list("slides", "image")
+        attached = {name for pair in held for name in pair}
+    except Exception as error:  # noqa: BLE001 - unsure, keep them: the purge of uploads decides later
+        logger.warning("Could not tell which uploads are attached: %s", error)
+        attached = set(keys)
+    return [(name, storage) for name, storage in files if name not in attached]
+
+
+def _attach(entry: Entry, field: str, uploaded: UploadedKey) -> None:
+    """Attach a checked direct upload by its key; the bytes stay where the browser put them."""
+    field_file = getattr(entry, field)
+    try:
+        upload_attach(storage=field_file.storage, uploaded=uploaded)
+    except Exception as error:
+        logger.warning("Attaching %s of entry %s failed: %s", field, entry.pk, error)
+        raise StorageUnavailable(str(error)) from error
+    field_file.name = uploaded.key
 
 
 def _delete_files(files: list[tuple[str, object]]) -> None:

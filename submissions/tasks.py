@@ -7,6 +7,7 @@ from celery import shared_task
 
 from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 
+from .direct_uploads import uploads_purge_unattached
 from .services import entry_notify
 from .thumbnails import entry_thumbnails_make
 
@@ -27,3 +28,9 @@ def entry_thumbnails_task(*, entry_id: int) -> bool:
     if not made:
         logger.info("Entry %s: no thumbnails to make (gone, no image, or already made).", entry_id)
     return made
+
+
+@shared_task
+def uploads_purge_task() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): delete direct uploads never attached, after 24 h."""
+    return len(uploads_purge_unattached())

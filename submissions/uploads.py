@@ -41,22 +41,39 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def too_large_message(*, label: str, size: int) -> str:
+    # 10 MB + 1 byte rounds to "10.0 MB": say the bytes when rounding would hide the excess.
+    shown = human_size(size)
+    if shown == human_size(MAX_UPLOAD_BYTES):
+        shown = f"{size:,} bytes"
+    return f"{label} must be 10 MB or smaller (yours is {shown})."
+
+
 def validate_upload_size(file, *, label: str) -> None:
     if file.size > MAX_UPLOAD_BYTES:
-        # 10 MB + 1 byte rounds to "10.0 MB": say the bytes when rounding would hide the excess.
-        size = human_size(file.size)
-        if size == human_size(MAX_UPLOAD_BYTES):
-            size = f"{file.size:,} bytes"
-        raise ValidationError(
-            f"{label} must be 10 MB or smaller (yours is {size}).",
-            code="file_too_large",
-        )
+        raise ValidationError(too_large_message(label=label, size=file.size), code="file_too_large")
+
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".key": "application/vnd.apple.keynote",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 
 
 @dataclass(frozen=True)
 class Detected:
     kind: str
     extension: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.extension]
 
 
 SLIDE_KINDS = {"pdf": ".pdf", "pptx": ".pptx", "odp": ".odp", "key": ".key"}
@@ -79,7 +96,8 @@ def detect_slides(file) -> Detected | None:
     try:
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names:
+            # A real mimetype member is a few dozen bytes; never inflate a big one.
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 1024:
                 mimetype = archive.read("mimetype").strip()
                 if mimetype == b"application/vnd.oasis.opendocument.presentation":
                     return Detected("odp", ".odp")

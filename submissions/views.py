@@ -5,16 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jams.cache import jam_scope, public_page
 from jams.models import Jam
 from judging.selectors import team_feedback
 
-from .forms import EntryForm, TeamCreateForm
+from .direct_uploads import STORAGE_ERRORS, direct_upload_enabled, entry_storage, upload_presign
+from .forms import EntryForm, TeamCreateForm, UploadPresignForm
 from .models import Entry, Team
 from .selectors import (
     entry_can_view,
@@ -36,6 +38,7 @@ from .services import (
     team_join,
     team_leave,
 )
+from .uploads import display_name
 
 SUBMITTED_MESSAGE = (
     "You have successfully submitted! You should receive an email and your project should appear in the gallery."
@@ -138,6 +141,7 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return _entry_form(request, jam, team, entry, EntryForm(instance=entry, team=team))
     form = EntryForm(request.POST, request.FILES, instance=entry, team=team)
     if not form.is_valid():
+        form.discard_uploads()
         return _entry_form(request, jam, team, entry, form, status=400)
     submit = request.POST.get("action") == "submit"
     try:
@@ -194,8 +198,55 @@ def _entry_stale(request: HttpRequest, jam: Jam, team: Team, current: Entry) -> 
 
 
 def _entry_form(request, jam, team, entry, form, status: int = 200) -> HttpResponse:
-    context = {"jam": jam, "team": team, "entry": entry, "form": form}
+    context = {"jam": jam, "team": team, "entry": entry, "form": form, "direct_upload": direct_upload_enabled()}
     return render(request, "submissions/entry_form.html", context, status=status)
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_POST
+def entry_upload_presign(request: HttpRequest, slug: str) -> JsonResponse:
+    """A presigned POST for uploading one file of the team's entry straight to S3.
+
+    Contract (static/js/upload.js follows it; so can any other client):
+
+    - URL name ``submissions:upload_presign``: ``POST /jams/<slug>/submit/upload/``, as a
+      signed-in member of a team in the jam while submissions are open, with Django's CSRF
+      token (the ``X-CSRFToken`` header or a ``csrfmiddlewaretoken`` field);
+    - form fields: ``field`` (``slides`` or ``image``), ``name`` (the file's name, for the
+      key and the download name only) and ``size`` (bytes, 1 to 10485760; a hint for an
+      early refusal: the server checks the stored object itself);
+    - 200: ``{"url": ..., "fields": {...}, "key": "uploads/teams/<team id>/<hex>-<name>"}``.
+      POST ``fields`` plus the file as the last field, named ``file``, to ``url``
+      (multipart/form-data) within 10 minutes; S3 answers 204;
+    - then post the entry form (``submissions:submit``) as usual, with the key in the
+      hidden field ``slides_key`` or ``image_key`` instead of the file;
+    - errors: ``{"error": "<message>"}`` with 400 (bad field, name or size), 403 (not
+      signed in, not in a team, submissions closed), 404 (direct upload off: the storage
+      is not S3; send the file with the form) or 503 (storage unreachable).
+    """
+    if not request.user.is_authenticated:
+        return _json_error("Please log in to upload files.", 403)
+    jam = _jam(slug)
+    membership = membership_for(jam=jam, user=request.user)
+    if membership is None:
+        return _json_error("Form or join a team first: entries belong to teams.", 403)
+    try:
+        check_submissions_open(jam=jam, now=timezone.now())
+    except SubmissionsClosed as closed:
+        return _json_error(closed.message, 403)
+    if not direct_upload_enabled():
+        return _json_error("Direct upload is off on this site: send the file with the entry form.", 404)
+    form = UploadPresignForm(request.POST)
+    if not form.is_valid():
+        return _json_error(" ".join(e for errors in form.errors.values() for e in errors), 400)
+    try:
+        post = upload_presign(storage=entry_storage(), team_id=membership.team_id, filename=form.cleaned_data["name"])
+    except STORAGE_ERRORS:
+        return _json_error("We couldn't prepare your upload just now. Please try again in a minute.", 503)
+    return JsonResponse(post)
 
 
 ENTRIES_PER_PAGE = 24
@@ -233,4 +284,9 @@ def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResp
         raise Http404
     if isinstance(file.storage, FileSystemStorage):
         return FileResponse(file.open("rb"), as_attachment=field == "slides", filename=file.name.rsplit("/", 1)[-1])
-    return redirect(file.storage.url(file.name))
+    # The object's Content-Type is the one found in its content (set when it was stored
+    # or attached), so only the disposition is overridden: slides download, never render.
+    parameters = {}
+    if field == "slides":
+        parameters["ResponseContentDisposition"] = content_disposition_header(True, display_name(file.name))
+    return redirect(file.storage.url(file.name, parameters=parameters))
