@@ -30,5 +30,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Pages against a hello-world view on the same gunicorn, then the upload surge; starts and
+# stops its own servers (see tests/bench/run.py for the BENCH_* knobs).
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
