@@ -168,3 +168,38 @@ def test_call_to_action_follows_the_phase_and_the_person(client, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         results_publish(jam=judging)
     assert "Results" in cta(judging)
+
+
+def test_jam_page_shows_the_latest_signups_and_how_many_more(client):
+    jam = JamFactory.running()
+    for n in range(33):
+        SignUpFactory(jam=jam, user__display_name=f"Person {n:02}")
+    SignUpFactory(jam=jam, user__display_name="Private Person", show_in_list=False)
+
+    response = client.get(jam.get_absolute_url())
+    html = response.content.decode()
+    names = html.split('data-testid="signup-list"', 1)[1].split("</ul>", 1)[0]
+
+    assert "Person 32" in names  # the newest first
+    assert "Person 03" in names
+    assert "Person 02" not in names  # the 31st newest is past the 30 shown
+    assert "Private Person" not in html
+    assert f'href="/jams/{jam.slug}/signups/" data-testid="signup-more">and 3 more</a>' in html
+    assert "34 signed up in all; some keep their names private." in html
+
+
+def test_the_full_signup_list_is_paginated_and_keeps_private_names_out(client):
+    jam = JamFactory.running()
+    for n in range(105):
+        SignUpFactory(jam=jam, user__display_name=f"Person {n:03}")
+    SignUpFactory(jam=jam, user__display_name="Private Person", show_in_list=False)
+
+    first = client.get(f"/jams/{jam.slug}/signups/")
+    second = client.get(f"/jams/{jam.slug}/signups/", {"page": 2})
+
+    assert [s.user.display_name for s in first.context["page"]][:2] == ["Person 104", "Person 103"]
+    assert len(first.context["page"]) == 100
+    assert [s.user.display_name for s in second.context["page"]] == [f"Person {n:03}" for n in reversed(range(5))]
+    assert 'href="?page=2"' in first.content.decode()
+    assert "1 more keeps their name private." in first.content.decode()
+    assert "Private Person" not in first.content.decode() + second.content.decode()
