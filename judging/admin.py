@@ -15,8 +15,18 @@ from hackathon.exports import csv_safe
 from jams.models import Jam
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
-from .selectors import results_for_jam
-from .services import conflict_mark, judge_add
+from .selectors import judge_diagnostics
+from .services import (
+    NotAllowed,
+    award_give,
+    award_remove,
+    conflict_mark,
+    judge_add,
+    judge_reinstate,
+    judge_remove,
+    judge_results_exclude,
+    results_uncertainty_show,
+)
 
 
 class CriterionInline(admin.TabularInline):
@@ -55,11 +65,50 @@ class JudgeAddForm(forms.ModelForm):
 
 @admin.register(Judge)
 class JudgeAdmin(admin.ModelAdmin):
-    list_display = ["user", "jam", "max_entries", "load", "reviewed", "invited_at"]
-    list_filter = ["jam"]
+    list_display = ["user", "jam", "max_entries", "load", "reviewed", "status", "invited_at"]
+    list_filter = ["jam", "excluded_from_results", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "user__display_name"]
     list_select_related = ["user", "jam"]
     raw_id_fields = ["user"]
+    readonly_fields = ["excluded_from_results", "removed_at"]
+    actions = ["remove_from_judging", "reinstate", "exclude_from_results", "count_in_results"]
+
+    @admin.display(description="status")
+    def status(self, judge: Judge) -> str:
+        states = []
+        if judge.removed_at:
+            states.append("removed")
+        if judge.excluded_from_results:
+            states.append("reviews left out of the results")
+        return ", ".join(states) or "judging"
+
+    @admin.action(description="Remove from judging (their reviews stay; unreviewed entries go to others)")
+    def remove_from_judging(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
+        for judge in queryset.select_related("jam", "user").filter(removed_at__isnull=True):
+            handed_on = judge_remove(judge=judge)
+            self.message_user(
+                request,
+                f"{judge.user.display_name} is removed from {judge.jam.title}; {handed_on} unreviewed entries "
+                "went to other judges. Their reviews still count unless you leave them out of the results.",
+            )
+
+    @admin.action(description="Reinstate as a judge")
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
+        for judge in queryset.filter(removed_at__isnull=False):
+            judge_reinstate(judge=judge)
+        self.message_user(request, "Reinstated. Assign judges on the jam to give them entries again.")
+
+    @admin.action(description="Leave their reviews out of the results")
+    def exclude_from_results(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
+        for judge in queryset.select_related("jam"):
+            judge_results_exclude(judge=judge, excluded=True)
+        self.message_user(request, "Their reviews are kept but no longer count in the results.")
+
+    @admin.action(description="Count their reviews in the results again")
+    def count_in_results(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
+        for judge in queryset.select_related("jam"):
+            judge_results_exclude(judge=judge, excluded=False)
+        self.message_user(request, "Their reviews count in the results again.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Judge]:
         return (
@@ -82,7 +131,9 @@ class JudgeAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ["jam", "email", "display_name", "max_entries"] if obj is None else ["jam", "user", "max_entries"]
+        if obj is None:
+            return ["jam", "email", "display_name", "max_entries"]
+        return ["jam", "user", "max_entries", "excluded_from_results", "removed_at"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -151,6 +202,7 @@ SORTS = {
     "title": lambda row: row.entry.title.lower(),
     "weighted": lambda row: -(row.figures.weighted or -1e9),
     "calibrated": lambda row: -(row.figures.calibrated or -1e9),
+    "se": lambda row: -(row.figures.se(row.entry.jam.ranking_method) or 0),
     "reviews": lambda row: -row.figures.review_count,
     "spread": lambda row: -(row.figures.spread or 0),
 }
@@ -159,10 +211,13 @@ SORTS = {
 def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: int) -> HttpResponse:
     jam = get_object_or_404(Jam, pk=jam_id)
     if request.method == "POST":
+        if "show_uncertainty" in request.POST:
+            return _uncertainty_from_post(request, jam)
         return _award_from_post(request, jam)
-    criteria, rows = results_for_jam(jam=jam)
+    results, judges = judge_diagnostics(jam=jam)
+    criteria, rows = results.criteria, results.rows
     if request.GET.get("format") == "csv":
-        return results_csv(jam, criteria, rows)
+        return results_csv(jam, criteria, rows, judges)
     sort = request.GET.get("o", "rank")
     rows.sort(key=SORTS.get(sort, SORTS["rank"]))
     awards = {}
@@ -177,6 +232,11 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
             (row, [row.figures.criterion_means.get(c.pk) for c in criteria], awards.get(row.entry.pk, []))
             for row in rows
         ],
+        "method": jam.ranking_method,
+        "scale": results.scale,
+        "noise": results.noise,
+        "too_close": sum(1 for row in rows if row.figures.too_close),
+        "judges": judges,
         "prizes": list(Prize.objects.filter(jam=jam)),
         "sort": sort,
         "opts": Jam._meta,
@@ -184,36 +244,54 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
     return TemplateResponse(request, "admin/judging/results.html", context)
 
 
+def _uncertainty_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
+    show = request.POST.get("show_uncertainty") == "1"
+    results_uncertainty_show(jam=jam, show=show)
+    if show:
+        messages.success(request, "The public ranking now shows each score ± its standard error.")
+    else:
+        messages.success(request, "The public ranking shows the scores only.")
+    return redirect(request.path)
+
+
 def _award_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
     prize_id = request.POST.get("prize", "")
     if not prize_id.isdigit():
         messages.error(request, "Choose a prize first, then click “Award”.")
         return redirect(request.path)
-    prize = get_object_or_404(Prize, jam=jam, pk=prize_id)
+    prize = get_object_or_404(Prize.objects.select_related("jam"), jam=jam, pk=prize_id)
     entry_id = request.POST.get("entry")
     if request.POST.get("remove"):
-        Award.objects.filter(prize=prize, entry_id=entry_id).delete()
+        award_remove(prize=prize, entry_id=entry_id)
         messages.success(request, f"Removed “{prize.name}”.")
     else:
         entry = get_object_or_404(jam.entries, pk=entry_id)
-        Award.objects.get_or_create(prize=prize, entry=entry)
-        messages.success(request, f"“{prize.name}” goes to “{entry.title}”.")
+        try:
+            award_give(prize=prize, entry=entry)
+        except NotAllowed as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"“{prize.name}” goes to “{entry.title}”.")
     return redirect(request.path)
 
 
-def results_csv(jam: Jam, criteria: list[Criterion], rows: list) -> HttpResponse:
-    """Every figure per entry, then every review with its scores and notes."""
+def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
+    """Every figure per entry, then every review with its scores and notes, then the judges."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{jam.slug}-results.csv"'
     writer = csv.writer(response)
     names = [c.name for c in criteria]
-    writer.writerow(["rank", "entry id", "title", "team", "reviews", "spread", *names, "weighted", "calibrated"])
+    writer.writerow([
+        "rank", "tied", "too close to call", "entry id", "title", "team", "reviews", "spread", *names,
+        "weighted", "weighted standard error", "adjusted for judge harshness", "adjusted standard error",
+    ])  # fmt: skip
     for row in rows:
         f = row.figures
         means = [_fmt(f.criterion_means.get(c.pk)) for c in criteria]
         writer.writerow([
-            f.rank or "", row.entry.pk, csv_safe(row.entry.title), csv_safe(row.entry.team.name), f.review_count,
-            _fmt(f.spread), *means, _fmt(f.weighted), _fmt(f.calibrated),
+            f.rank or "not reviewed", _yes(f.tied), _yes(f.too_close), row.entry.pk, csv_safe(row.entry.title),
+            csv_safe(row.entry.team.name), f.review_count, _fmt(f.spread), *means,
+            _fmt(f.weighted), _fmt(f.weighted_se), _fmt(f.calibrated), _fmt(f.calibrated_se),
         ])  # fmt: skip
     writer.writerow([])
     writer.writerow(["entry id", "title", "judge", "judge email", *names, "feedback", "private note"])
@@ -225,8 +303,24 @@ def results_csv(jam: Jam, criteria: list[Criterion], rows: list) -> HttpResponse
                 csv_safe(review.judge.user.email), *[values.get(c.pk, "") for c in criteria],
                 csv_safe(review.feedback), csv_safe(review.private_note),
             ])  # fmt: skip
+    writer.writerow([])
+    writer.writerow([
+        "judge", "judge email", "reviews done", "reviews left", "bias (points; below 0 is harsh)",
+        "agreement with the other judges", "same score for every entry", "left out of the results", "removed",
+    ])  # fmt: skip
+    for judge_row in judges:
+        j = judge_row.figures
+        writer.writerow([
+            csv_safe(judge_row.judge.user.display_name), csv_safe(judge_row.judge.user.email), j.review_count,
+            judge_row.reviews_left, _fmt(j.bias), _fmt(j.agreement), _yes(j.flat), _yes(j.excluded),
+            _yes(judge_row.judge.removed_at is not None),
+        ])  # fmt: skip
     return response
 
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else ""

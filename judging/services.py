@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,8 +14,8 @@ from jams.cache import pages_changed
 from jams.models import Jam
 from submissions.models import Entry
 
-from .assignment import JudgeSlot, assign
-from .models import Assignment, Conflict, Criterion, Judge, Review, Score
+from .assignment import JudgeSlot, top_up
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
 from .selectors import entries_for_judge, judge_can_review
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,35 @@ def judge_add(*, jam: Jam, email: str, display_name: str = "", max_entries: int 
     return judge
 
 
+@transaction.atomic
+def judge_remove(*, judge: Judge, now: datetime | None = None) -> int:
+    """Take a judge off the jam: no workspace, no new entries, their unreviewed entries go
+    to others. Their reviews stay and still count unless the judge is also excluded from
+    the results. Returns how many assignments were handed on."""
+    judge.removed_at = now or timezone.now()
+    judge.save(update_fields=["removed_at"])
+    reviewed = Review.objects.filter(judge_id=judge.pk, entry_id=OuterRef("entry_id"))
+    dropped, _ = Assignment.objects.filter(judge=judge).exclude(Exists(reviewed)).delete()
+    _top_up(judge.jam)
+    return dropped
+
+
+@transaction.atomic
+def judge_reinstate(*, judge: Judge) -> None:
+    judge.removed_at = None
+    judge.save(update_fields=["removed_at"])
+
+
+@transaction.atomic
+def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
+    """Leave a judge's reviews out of the results (or count them again). The reviews
+    themselves are kept."""
+    judge.excluded_from_results = excluded
+    judge.save(update_fields=["excluded_from_results"])
+    if judge.jam.results_published:
+        pages_changed(jam=judge.jam)
+
+
 def judge_invite_send(*, judge_id: int) -> bool:
     """Email a new judge a link to set their password, once."""
     from .emails import judge_invite_message
@@ -84,25 +114,39 @@ def assignments_make(*, jam: Jam, seed: int | None = None) -> int:
     """Give each submitted entry up to the jam's k judges; returns how many were added.
 
     Keeps the assignments there are, so running it again only fills gaps (new entries,
-    new judges, recusals). The seed defaults to the jam's id: the same state gives the
-    same assignments."""
+    new judges, recusals, removed judges). An entry not yet reviewed may pass from one
+    judge to another when that is what keeps loads within one. Removed judges get
+    nothing new. The seed defaults to the jam's id: the same state gives the same
+    assignments."""
     Jam.objects.select_for_update().filter(pk=jam.pk).first()
-    judges = list(Judge.objects.filter(jam=jam))
+    judges = list(Judge.objects.filter(jam=jam, removed_at__isnull=True))
     entry_ids = list(Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).values_list("pk", flat=True))
     conflicts = set(Conflict.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id"))
     conflicts |= _own_team_pairs(jam)
-    existing = set(Assignment.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id"))
-    pairs = assign(
+    reviewed = Review.objects.filter(judge_id=OuterRef("judge_id"), entry_id=OuterRef("entry_id"))
+    existing = Assignment.objects.filter(judge__jam=jam).annotate(reviewed=Exists(reviewed))
+    pairs = {(a.judge_id, a.entry_id): a.reviewed for a in existing.only("judge_id", "entry_id")}
+    plan = top_up(
         entry_ids=entry_ids,
         judges=[JudgeSlot(judge_id=j.pk, cap=j.max_entries) for j in judges],
         k=jam.reviews_per_entry,
         conflicts=conflicts,
-        existing=existing,
+        fixed={pair for pair, done in pairs.items() if done},
+        movable={pair for pair, done in pairs.items() if not done},
         seed=jam.pk if seed is None else seed,
     )
-    Assignment.objects.bulk_create([Assignment(judge_id=j, entry_id=e) for j, e in sorted(pairs)])
+    for judge_id, entry_id in plan.remove:
+        Assignment.objects.filter(judge_id=judge_id, entry_id=entry_id).delete()
+    Assignment.objects.bulk_create([Assignment(judge_id=j, entry_id=e) for j, e in sorted(plan.add)])
     Jam.objects.filter(pk=jam.pk).update(assignments_made_at=timezone.now())
-    return len(pairs)
+    return len(plan.add)
+
+
+def _top_up(jam: Jam) -> None:
+    """Fill the gaps a judge left, if judging has been assigned (read afresh: the jam in
+    hand may predate it)."""
+    if Jam.objects.filter(pk=jam.pk, assignments_made_at__isnull=False).exists():
+        assignments_make(jam=jam)
 
 
 def _own_team_pairs(jam: Jam) -> set[tuple[int, int]]:
@@ -170,13 +214,15 @@ def _check_scores(criteria: list[Criterion], scores: dict[int, int]) -> None:
 
 @transaction.atomic
 def judge_recuse(*, judge: Judge, entry: Entry, now: datetime | None = None) -> Conflict:
-    """“I know this team”: the entry leaves the judge's queue, with any review they wrote."""
+    """“I know this team”: the entry leaves the judge's queue, with any review they wrote,
+    and, once judging has been assigned, goes to another judge."""
     check_judging_open(jam=judge.jam, now=now or timezone.now())
     if not entries_for_judge(judge=judge).filter(pk=entry.pk).exists():
         raise NotAllowed("This entry is not in your queue.")
     conflict, _ = Conflict.objects.get_or_create(judge=judge, entry=entry, defaults={"source": Conflict.Source.RECUSED})
     Assignment.objects.filter(judge=judge, entry=entry).delete()
     Review.objects.filter(judge=judge, entry=entry).delete()
+    _top_up(judge.jam)  # someone else takes the entry, loads within one
     if judge.jam.results_published:
         pages_changed(jam=judge.jam)
     return conflict
@@ -240,3 +286,32 @@ def results_announce(*, jam_id: int) -> int:
             results_message(jam=jam, user=signup.user).send()
         sent += 1
     return sent
+
+
+@transaction.atomic
+def award_give(*, prize: Prize, entry: Entry) -> Award:
+    if entry.jam_id != prize.jam_id:
+        raise NotAllowed("That entry is not in this prize's jam.")
+    award, _ = Award.objects.get_or_create(prize=prize, entry=entry)
+    _published_results_changed(prize.jam)
+    return award
+
+
+@transaction.atomic
+def award_remove(*, prize: Prize, entry_id: int) -> None:
+    Award.objects.filter(prize=prize, entry_id=entry_id).delete()
+    _published_results_changed(prize.jam)
+
+
+@transaction.atomic
+def results_uncertainty_show(*, jam: Jam, show: bool) -> None:
+    """Whether the public ranking shows each score's standard error and the places too
+    close to call."""
+    Jam.objects.filter(pk=jam.pk).update(show_uncertainty=show)
+    jam.show_uncertainty = show
+    _published_results_changed(jam)
+
+
+def _published_results_changed(jam: Jam) -> None:
+    if jam.results_published:
+        pages_changed(jam=jam)

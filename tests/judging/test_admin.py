@@ -61,6 +61,8 @@ def test_results_csv_has_every_figure_and_every_review(client, organizer, judgin
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == [
         "rank",
+        "tied",
+        "too close to call",
         "entry id",
         "title",
         "team",
@@ -69,10 +71,17 @@ def test_results_csv_has_every_figure_and_every_review(client, organizer, judgin
         "Impact",
         "Rigour",
         "weighted",
-        "calibrated",
+        "weighted standard error",
+        "adjusted for judge harshness",
+        "adjusted standard error",
     ]
-    assert rows[1][:5] == ["1", str(scored[0].pk), "Entry 0", scored[0].team.name, "1"]
-    assert rows[1][6:9] == ["5.0000", "3.0000", f"{(5 * 2 + 3) / 3:.4f}"]
+    total = f"{(5 * 2 + 3) / 3:.4f}"
+    # One review each: nothing to measure the noise by, so no standard error, and every
+    # place too close to call.
+    assert rows[1] == [
+        "1", "", "yes", str(scored[0].pk), "Entry 0", scored[0].team.name, "1", "0.0000", "5.0000", "3.0000",
+        total, "", total, "",
+    ]  # fmt: skip
     review_header = rows.index(
         ["entry id", "title", "judge", "judge email", "Impact", "Rigour", "feedback", "private note"]
     )
