@@ -140,8 +140,31 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
+# Thumbnails of submitted entries: a second storage whose URLs are stable and unsigned,
+# so browsers and CDNs keep them (names are never reused: a new image makes new names).
+# On S3 the same bucket under public/, public-read; locally media/public/, which the
+# development server serves under MEDIA_URL. Everything else stays private (entry_file).
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+if AWS_STORAGE_BUCKET_NAME:
+    PUBLIC_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **DEFAULT_STORAGE["OPTIONS"],
+            "location": "public",
+            "default_acl": "public-read",
+            "querystring_auth": False,
+            "object_parameters": {"CacheControl": PUBLIC_CACHE_CONTROL},
+            "custom_domain": env("AWS_S3_PUBLIC_DOMAIN", default=None),
+        },
+    }
+else:
+    PUBLIC_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": f"{MEDIA_ROOT}/public", "base_url": f"{MEDIA_URL}public/"},
+    }
 STORAGES = {
     "default": DEFAULT_STORAGE,
+    "public": PUBLIC_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

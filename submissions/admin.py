@@ -14,7 +14,8 @@ from accounts.models import User
 from hackathon.exports import csv_safe
 
 from .models import Entry, Team, TeamMembership
-from .services import entry_thumbnails_remake
+from .services import entry_thumbnails_follow_state, entry_thumbnails_remake
+from .thumbnails import thumbnail_url
 from .uploads import display_name
 
 EMPTY = "—"
@@ -180,17 +181,20 @@ class EntryAdmin(admin.ModelAdmin):
         if change:
             obj.version += 1
         super().save_model(request, obj, form, change)
+        if change and "state" in form.changed_data:
+            entry_thumbnails_follow_state(entry_id=obj.pk)
 
     @admin.display(description="image")
     def thumbnail(self, entry: Entry) -> str:
         if not entry.thumbnails_ready:
             return EMPTY
-        return format_html('<img src="{}" alt="" width="80" height="45">', entry.thumbnail_small.url)
+        return format_html('<img src="{}" alt="" width="80" height="45">', thumbnail_url(entry.thumbnail_small.name))
 
     @admin.display(description="thumbnail")
     def thumbnail_preview(self, entry: Entry) -> str:
         if entry.thumbnails_ready:
-            return format_html('<img src="{}" alt="" width="320" height="180">', entry.thumbnail_card.url)
+            src = thumbnail_url(entry.thumbnail_card.name)
+            return format_html('<img src="{}" alt="" width="320" height="180">', src)
         return "Not made yet: use the “Remake thumbnails” action." if entry.image else EMPTY
 
     @admin.display(description="slides")

@@ -19,6 +19,7 @@ from jams.services import AlreadySignedUp, SignUpClosed, signup_create
 
 from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
 from .models import Entry, Team, TeamMembership, new_invite_token
+from .thumbnails import is_public
 from .uploads import Detected, safe_name
 
 logger = logging.getLogger(__name__)
@@ -329,7 +330,10 @@ def _queue_follow_ups(entry: Entry, *, submit: bool, new_image: bool) -> None:
     from .tasks import entry_notify_task, entry_thumbnails_task
 
     entry_id = entry.pk
-    if new_image:
+    # Submitting publishes the thumbnails a draft already has (the task copies them to
+    # the public storage); a new image gets new ones, public or private by the state.
+    publish = submit and entry.image and not is_public(entry.thumbnail_card.name)
+    if new_image or publish:
         transaction.on_commit(lambda: entry_thumbnails_task.delay(entry_id=entry_id))
     if submit:
         transaction.on_commit(lambda: entry_notify_task.delay(entry_id=entry_id))
@@ -356,6 +360,14 @@ def entry_notify(*, entry_id: int) -> bool:
         message=lambda entry: entry_submitted_message(entry=entry),
         mark_sent=lambda entry: Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version),
     )
+
+
+def entry_thumbnails_follow_state(*, entry_id: int) -> None:
+    """After an organizer changes an entry's state: its thumbnails move to the public
+    storage if it is now submitted, back to the private one if it is a draft again."""
+    from .tasks import entry_thumbnails_task
+
+    transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
 
 
 @transaction.atomic

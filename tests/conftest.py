@@ -42,10 +42,14 @@ def s3_server(artifacts_dir):
 
 @pytest.fixture
 def s3_storage(s3_server, settings):
-    """Switch the default storage to S3 on moto's server for this test."""
+    """Switch the default and the public storage to S3 on moto's server for this test."""
     from django.core.files.storage import default_storage
 
-    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage_setting()}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_server.storage_setting(),
+        "public": s3_server.public_storage_setting(),
+    }
     yield default_storage
 
 

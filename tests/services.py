@@ -110,6 +110,22 @@ class S3Server:
             },
         }
 
+    def public_storage_setting(self) -> dict:
+        """The public storage of hackathon/settings.py: this bucket's public/ prefix."""
+        from django.conf import settings
+
+        options = self.storage_setting()["OPTIONS"]
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **options,
+                "location": "public",
+                "default_acl": "public-read",
+                "querystring_auth": False,
+                "object_parameters": {"CacheControl": settings.PUBLIC_CACHE_CONTROL},
+            },
+        }
+
     def client(self):
         import boto3
         from botocore.config import Config

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlparse
 
 from django import template
 
+from submissions.thumbnails import thumbnail_url
 from submissions.uploads import display_name
 
 register = template.Library()
@@ -38,3 +39,9 @@ def video_embed_url(url: str) -> str:
 
 
 register.filter("file_basename", display_name)
+
+
+@register.filter
+def thumbnail_src(file) -> str:
+    """The URL of a thumbnail: stable and cacheable once its entry is submitted."""
+    return thumbnail_url(file.name) if file else ""

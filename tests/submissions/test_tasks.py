@@ -148,4 +148,5 @@ def test_thumbnails_on_s3_are_read_and_written_through_the_storage_api(entry, s3
     entry.refresh_from_db()
     head = s3_server.client().head_object(Bucket=s3_server.bucket, Key=entry.thumbnail_card.name)
     assert head["ContentLength"] > 0
-    assert entry.thumbnail_card.name.startswith(f"jams/{entry.jam.slug}/entries/{entry.pk}/")
+    # A submitted entry's thumbnails are public: under public/ in the same bucket.
+    assert entry.thumbnail_card.name.startswith(f"public/jams/{entry.jam.slug}/entries/{entry.pk}/")
