@@ -76,6 +76,7 @@ class JamAdmin(admin.ModelAdmin):
                     "reviews_per_entry",
                     "ranking_method",
                     "show_ranking",
+                    "show_uncertainty",
                     "assignments_made_at",
                     "results_published_at",
                     "results_link",

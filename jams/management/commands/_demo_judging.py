@@ -46,7 +46,7 @@ you found.
 ### How judging works
 
 Three judges read each project and score **Impact** (counted double), **Rigour** and \
-**Clarity** from 1 to 5. Scores are calibrated for harsh and lenient judges before ranking, \
+**Clarity** from 1 to 5. Scores are adjusted for each judge's harshness before ranking, \
 and every team gets the judges' written feedback when the results are out.
 """
 
