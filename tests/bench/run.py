@@ -9,8 +9,9 @@ prints one table. Everything it started is stopped at the end, on Ctrl-C or on e
 
 Knobs: BENCH_SECONDS (per round, 5), BENCH_ROUNDS (3), BENCH_WARMUP (seconds, 1),
 BENCH_LOADGEN (wrk or python; wrk when installed), BENCH_REDIS_URL (a Redis database the
-bench may flush; redis://127.0.0.1:6379/13), BENCH_SURGE (0 skips the upload surge), and
-gunicorn's own GUNICORN_WORKERS / GUNICORN_THREADS.
+bench may flush; redis://127.0.0.1:6379/13), BENCH_SURGE (0 skips the upload surge),
+BENCH_KEEP (1 keeps the temporary folder with the servers' logs), and gunicorn's own
+GUNICORN_WORKERS / GUNICORN_THREADS.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,6 +51,7 @@ class Knobs:
     loadgen: str
     redis_url: str
     surge: bool
+    keep: bool
 
     @classmethod
     def from_env(cls) -> Knobs:
@@ -59,6 +62,7 @@ class Knobs:
             loadgen=os.environ.get("BENCH_LOADGEN") or load.generator_name(),
             redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
             surge=os.environ.get("BENCH_SURGE", "1") != "0",
+            keep=os.environ.get("BENCH_KEEP") == "1",
         )
 
 
@@ -92,8 +96,11 @@ def main() -> int:
 
 
 def _run(knobs: Knobs, stack: ExitStack) -> int:
-    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-    _say(f"Working in {workdir}")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    if knobs.keep:
+        _say(f"Working in {workdir} (kept: BENCH_KEEP=1)")
+    else:
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
     s3 = _start_s3(workdir, stack)
     database, database_label = _database(workdir, stack)
     cache_url, cache_label = _cache(knobs)
@@ -132,6 +139,7 @@ def _run(knobs: Knobs, stack: ExitStack) -> int:
 
         surge_line = surge.run(base_url=app_url, bench=bench, s3=s3, gunicorn_pid=app.pid)
     _print_table(knobs, pages, surge_line, database_label, cache_label)
+    _print_log_trouble(workdir / "gunicorn-app.log")
     return 0
 
 
@@ -350,6 +358,18 @@ def _print_table(knobs: Knobs, pages: list[Page], surge_line: str, database: str
     print(surge_line)
     print()
     print('"!" marks a figure short of its target.')
+
+
+def _print_log_trouble(log_path: Path) -> None:
+    """What the app's gunicorn logged at ERROR or worse (worker timeouts, tracebacks)."""
+    trouble = [line for line in log_path.read_text(errors="replace").splitlines() if _is_trouble(line)]
+    if trouble:
+        print(f"\nThe app's gunicorn logged {len(trouble)} errors; the first:")
+        print("\n".join(f"  {line}" for line in trouble[:5]))
+
+
+def _is_trouble(line: str) -> bool:
+    return line.startswith(("ERROR", "CRITICAL")) or "[ERROR]" in line or "[CRITICAL]" in line
 
 
 def _gunicorn_settings() -> dict:
