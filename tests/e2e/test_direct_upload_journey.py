@@ -94,3 +94,33 @@ def test_files_go_straight_to_s3_with_the_progress_bar(
     submit_url = f"{live_server.url}/jams/{jam.slug}/submit/"
     assert posts == [presign_url, bucket_url, presign_url, bucket_url, submit_url]
     assert script_errors == []
+
+
+def test_a_failed_upload_to_s3_says_so_and_a_retry_submits(live_server, page, s3_storage, s3_server, tmp_path):
+    jam = JamFactory.running()
+    team = TeamFactory(jam=jam)
+    allow_posts_from(s3_server, live_server.url)
+    slides = tmp_path / "slides.pdf"
+    slides.write_bytes(pdf_bytes(200 * 1024))
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email address").fill(team.created_by.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/jams/{jam.slug}/submit/")
+    page.get_by_label("Title").fill("Retried")
+    page.get_by_label("Authors").fill("Pat")
+    page.get_by_label("Abstract").fill("The first upload was cut off.")
+    page.set_input_files("#id_slides", str(slides))
+    bucket_url = f"{s3_server.endpoint_url}/{s3_server.bucket}"
+    page.route(bucket_url, lambda route: route.abort("connectionreset"))
+
+    page.get_by_role("button", name="Submit").click()
+
+    expect(page.get_by_text("Oops! Something went wrong while submitting the form.")).to_be_visible()
+    expect(page.get_by_test_id("upload-progress")).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit")).to_be_enabled()
+    assert not Entry.objects.filter(team=team).exists()
+    page.unroute(bucket_url)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text(SUBMITTED)).to_be_visible()
+    assert Entry.objects.get(team=team).slides.name.startswith(f"uploads/teams/{team.pk}/")
