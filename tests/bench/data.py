@@ -179,8 +179,12 @@ def _entry_files(entries: list[Entry]) -> None:
         _store(entry, "thumbnail_small", "thumb-small.jpg", render_thumbnail(upright, SMALL_SIZE))
         entry.thumbnails_of = entry.image.name
 
-    with ThreadPoolExecutor(FILE_THREADS) as pool:
+    pool = ThreadPoolExecutor(FILE_THREADS)
+    try:
         list(pool.map(store, entries))
+    finally:
+        # On Ctrl-C, drop the queued files rather than wait for them.
+        pool.shutdown(cancel_futures=True)
     Entry.objects.bulk_update(entries, ["slides", "image", "thumbnail_card", "thumbnail_small", "thumbnails_of"])
 
 

@@ -83,7 +83,10 @@ def _interrupt(signum, frame):
 
 def main() -> int:
     knobs = Knobs.from_env()
+    # Both stop the run through the same cleanup; SIGINT explicitly, since a shell starting
+    # the bench in the background hands it SIGINT ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     with ExitStack() as stack:
         try:
             return _run(knobs, stack)

@@ -56,10 +56,18 @@ def run(*, base_url: str, bench, s3, gunicorn_pid: int) -> str:
     for label in (f"upload surge: {len(cookies)} simultaneous 10 MiB submissions", "  the same again, warm"):
         sampler = RssSampler(gunicorn_pid)
         barrier = threading.Barrier(len(cookies))
-        with sampler, ThreadPoolExecutor(len(cookies)) as pool:
+        pool = ThreadPoolExecutor(len(cookies))
+        with sampler:
             started = time.monotonic()
-            outcomes = list(pool.map(partial(_submit, submit_url, slides=slides, barrier=barrier), cookies))
+            try:
+                outcomes = list(pool.map(partial(_submit, submit_url, slides=slides, barrier=barrier), cookies))
+            except BaseException:
+                # Ctrl-C: don't wait for 50 uploads; they fail fast once the servers stop.
+                barrier.abort()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
             elapsed = time.monotonic() - started
+        pool.shutdown()
         lines.append(f"{label}: {_summary(bench, s3, outcomes, sampler, elapsed)}")
     return "\n".join(lines)
 
