@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jams",
     "submissions",
     "judging",
+    "demo",
 ]
 
 MIDDLEWARE = [

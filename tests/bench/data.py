@@ -27,7 +27,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
-from jams.management.commands.seed_demo import ARENA_DESCRIPTION, TESTIMONIALS
+from demo.management.commands.seed_demo import ARENA_DESCRIPTION, TESTIMONIALS
 from jams.models import Jam, SignUp, Testimonial
 from judging.models import Assignment, Award, Criterion, Judge, Prize, Review, Score
 from judging.selectors import results_for_jam
