@@ -39,3 +39,22 @@ def entry_submitted_message(*, entry: Entry) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject=subject, body=text, to=[u.email for u in members])
     message.attach_alternative(html, "text/html")
     return message
+
+
+def entry_changed_message(*, entry: Entry, editor) -> EmailMultiAlternatives:
+    """A short note to the other members: never to the person who made the change."""
+    jam = entry.jam
+    others = [m.user.email for m in entry.team.memberships.select_related("user") if m.user_id != editor.pk]
+    context = {
+        "entry": entry,
+        "jam": jam,
+        "editor": editor,
+        "entry_url": settings.SITE_URL + entry.get_absolute_url(),
+        "edit_url": settings.SITE_URL + reverse("submissions:submit", kwargs={"slug": jam.slug}),
+    }
+    subject = render_to_string("emails/submissions/entry_changed_subject.txt", context).strip()
+    text = render_to_string("emails/submissions/entry_changed_body.txt", context)
+    html = render_to_string("emails/submissions/entry_changed_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=others)
+    message.attach_alternative(html, "text/html")
+    return message

@@ -102,6 +102,11 @@ class Entry(models.Model):
     thumbnails_of = models.CharField(max_length=500, blank=True, editable=False)
     # The version whose confirmation email went out, so a retried task never sends twice.
     notified_version = models.PositiveIntegerField(default=0, editable=False)
+    # The last "changed by" note to the team, and the version it was for: at most one an hour.
+    change_noted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Nullable without a default: SQLite then adds the column in place instead of
+    # remaking the table, which would try to build the PostgreSQL-only GIN index.
+    change_noted_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

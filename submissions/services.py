@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -189,12 +189,15 @@ def entry_save(
             entry = _entry_lock_or_create(team, user, version)
             _claim_uploads(files, stored)
             # A submitted entry stays submitted: its edits must keep it complete.
-            submit = submit or entry.is_submitted
+            was_submitted = entry.is_submitted
+            submit = submit or was_submitted
             _entry_apply_text(entry, team, data)
             if submit:
                 _check_complete(entry, files)
             replaced = _entry_apply_files(entry, files, stored)
-            if submit:
+            if submit and not was_submitted:
+                # "Late" means first submitted after the deadline: edits in the grace
+                # period keep the time and status of the first submission.
                 entry.state = Entry.State.SUBMITTED
                 entry.submitted_at = now
                 entry.is_late = now > jam.submission_deadline
@@ -202,7 +205,10 @@ def entry_save(
             entry.save()
             pages_changed(jam=jam)
             transaction.on_commit(lambda: _delete_files(replaced))
-            _queue_follow_ups(entry, submit=submit, new_image=files.image is not None)
+            _queue_follow_ups(
+                entry, first_submit=submit and not was_submitted, edited_by=user if was_submitted else None
+            )
+            _queue_thumbnails(entry, submit=submit, new_image=files.image is not None)
     except Exception:
         _delete_files(_unattached(stored))
         raise
@@ -326,8 +332,8 @@ def _delete_files(files: list[tuple[str, object]]) -> None:
             logger.warning("Could not delete %s: %s", name, error)
 
 
-def _queue_follow_ups(entry: Entry, *, submit: bool, new_image: bool) -> None:
-    from .tasks import entry_notify_task, entry_thumbnails_task
+def _queue_thumbnails(entry: Entry, *, submit: bool, new_image: bool) -> None:
+    from .tasks import entry_thumbnails_task
 
     entry_id = entry.pk
     # Submitting publishes the thumbnails a draft already has (the task copies them to
@@ -335,8 +341,20 @@ def _queue_follow_ups(entry: Entry, *, submit: bool, new_image: bool) -> None:
     publish = submit and entry.image and not is_public(entry.thumbnail_card.name)
     if new_image or publish:
         transaction.on_commit(lambda: entry_thumbnails_task.delay(entry_id=entry_id))
-    if submit:
+
+
+def _queue_follow_ups(entry: Entry, *, first_submit: bool, edited_by: User | None) -> None:
+    """The confirmation on the first submission; a "changed by" note on later edits."""
+    from .tasks import entry_change_notify_task, entry_notify_task
+
+    entry_id, version = entry.pk, entry.version
+    if first_submit:
         transaction.on_commit(lambda: entry_notify_task.delay(entry_id=entry_id))
+    elif edited_by is not None:
+        editor_id = edited_by.pk
+        transaction.on_commit(
+            lambda: entry_change_notify_task.delay(entry_id=entry_id, version=version, editor_id=editor_id)
+        )
 
 
 def join_words(items: list[str]) -> str:
@@ -347,7 +365,7 @@ def join_words(items: list[str]) -> str:
 
 
 def entry_notify(*, entry_id: int) -> bool:
-    """Email every team member that their entry is in, once per submitted version.
+    """Email every team member that their entry is in, once: on its first submission.
 
     Returns whether this call sent it; SMTP errors propagate for the task's retries.
     """
@@ -355,10 +373,37 @@ def entry_notify(*, entry_id: int) -> bool:
 
     return send_once(
         Entry.objects.select_related("jam", "team").filter(
-            pk=entry_id, state=Entry.State.SUBMITTED, notified_version__lt=F("version")
+            pk=entry_id, state=Entry.State.SUBMITTED, notified_version=0
         ),
         message=lambda entry: entry_submitted_message(entry=entry),
         mark_sent=lambda entry: Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version),
+    )
+
+
+CHANGE_NOTE_EVERY = timedelta(hours=1)
+
+
+def entry_change_notify(*, entry_id: int, version: int, editor_id: int, now: datetime | None = None) -> bool:
+    """Tell the other members that `editor_id` changed their submitted entry.
+
+    At most one note an hour per entry (edits in between are not announced again), and
+    once per version: a retried task sends nothing twice. Returns whether this call sent.
+    """
+    from .emails import entry_changed_message
+
+    now = now or timezone.now()
+    editor = User.objects.filter(pk=editor_id).first()
+    if editor is None:
+        return False
+    return send_once(
+        Entry.objects.select_related("jam", "team")
+        .filter(pk=entry_id, state=Entry.State.SUBMITTED)
+        .filter(Q(change_noted_version__isnull=True) | Q(change_noted_version__lt=version))
+        .filter(Q(change_noted_at__isnull=True) | Q(change_noted_at__lte=now - CHANGE_NOTE_EVERY)),
+        message=lambda entry: entry_changed_message(entry=entry, editor=editor),
+        mark_sent=lambda entry: Entry.objects.filter(pk=entry.pk).update(
+            change_noted_at=now, change_noted_version=version
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 
 from .direct_uploads import uploads_purge_unattached
-from .services import entry_notify
+from .services import entry_change_notify, entry_notify
 from .thumbnails import entry_thumbnails_make
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,16 @@ def entry_notify_task(*, entry_id: int) -> bool:
     sent = entry_notify(entry_id=entry_id)
     if not sent:
         logger.info("Entry %s: no confirmation to send (gone, a draft, or already sent).", entry_id)
+    return sent
+
+
+@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
+def entry_change_notify_task(*, entry_id: int, version: int, editor_id: int) -> bool:
+    sent = entry_change_notify(entry_id=entry_id, version=version, editor_id=editor_id)
+    if not sent:
+        logger.info(
+            "Entry %s v%s: no change note to send (gone, already sent, or one within the hour).", entry_id, version
+        )
     return sent
 
 

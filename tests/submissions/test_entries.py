@@ -216,6 +216,32 @@ def test_the_grace_period_accepts_late_entries_and_marks_them(client):
     assert entry.is_submitted
 
 
+def test_an_on_time_entry_edited_in_the_grace_period_stays_on_time(client):
+    now = timezone.now()
+    jam = JamFactory(
+        starts_at=now - timedelta(days=2), submission_deadline=now + timedelta(minutes=5), grace_minutes=15
+    )
+    team = TeamFactory(jam=jam)
+    client.force_login(team.created_by)
+    client.post(submit_url(jam), entry_form(slides=slides(), team_name=team.name))
+    entry = Entry.objects.get()
+    first_submitted_at = entry.submitted_at
+    Jam = type(jam)
+    Jam.objects.filter(pk=jam.pk).update(
+        starts_at=now - timedelta(days=2, minutes=10), submission_deadline=now - timedelta(minutes=5)
+    )
+
+    response = client.post(
+        submit_url(jam), entry_form(title="Edited in grace", team_name=team.name, version=entry.version)
+    )
+
+    entry.refresh_from_db()
+    assert response.status_code == 302
+    assert entry.title == "Edited in grace"
+    assert entry.is_late is False
+    assert entry.submitted_at == first_submitted_at
+
+
 def test_before_the_jam_starts_nothing_can_be_submitted(client):
     jam = JamFactory.upcoming()
     team = TeamFactory(jam=jam)

@@ -1,16 +1,18 @@
 import io
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
 from submissions.models import Entry
-from submissions.tasks import entry_notify_task, entry_thumbnails_task
+from submissions.tasks import entry_change_notify_task, entry_notify_task, entry_thumbnails_task
 from submissions.thumbnails import entry_thumbnails_make
 from tests.factories import EntryFactory, TeamFactory, UserFactory
-from tests.files import pdf_bytes, png_bytes
+from tests.files import pdf_bytes, png_bytes, slides
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +57,75 @@ def test_notify_twice_sends_once(entry):
     assert len(mail.outbox) == 1
 
 
-def test_notify_a_new_version_sends_again(entry):
+def test_notify_a_new_version_does_not_send_the_confirmation_again(entry):
     entry_notify_task.apply(kwargs={"entry_id": entry.pk})
     Entry.objects.filter(pk=entry.pk).update(version=entry.version + 1)
     entry_notify_task.apply(kwargs={"entry_id": entry.pk})
+    assert len(mail.outbox) == 1
+
+
+def _edit(client, entry, **changes):
+    data = {
+        "title": entry.title,
+        "abstract": entry.abstract or "An abstract.",
+        "authors": entry.authors,
+        "team_name": entry.team.name,
+        "action": "submit",
+        "version": entry.version,
+    }
+    data.update(changes)
+    response = client.post(f"/jams/{entry.jam.slug}/submit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+
+
+def test_edits_send_one_change_note_an_hour_to_the_others_only(entry, client, django_capture_on_commit_callbacks):
+    yeu = entry.team.created_by
+    Entry.objects.filter(pk=entry.pk).update(notified_version=entry.version)
+    entry.refresh_from_db()
+    client.force_login(yeu)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(client, entry, title="Othello GPT, revised")
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(client, entry, title="Othello GPT, revised again")
+
+    (note,) = mail.outbox
+    assert note.to == ["alejandro@example.com"]
+    assert note.subject == f"{yeu.display_name} changed your entry “Othello GPT, revised” ({entry.jam.title})"
+    assert "Your entry" not in note.subject
+
+    # An hour later, the next edit is announced again.
+    Entry.objects.filter(pk=entry.pk).update(change_noted_at=timezone.now() - timedelta(minutes=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(client, entry, title="Othello GPT, final")
     assert len(mail.outbox) == 2
+    assert "Othello GPT, final" in mail.outbox[1].subject
+
+
+def test_change_note_task_twice_sends_once(entry):
+    Entry.objects.filter(pk=entry.pk).update(version=2)
+    kwargs = {"entry_id": entry.pk, "version": 2, "editor_id": entry.team.created_by_id}
+    assert entry_change_notify_task.apply(kwargs=kwargs).get() is True
+    Entry.objects.filter(pk=entry.pk).update(change_noted_at=timezone.now() - timedelta(hours=2))
+    assert entry_change_notify_task.apply(kwargs=kwargs).get() is False
+    assert len(mail.outbox) == 1
+
+
+def test_first_submission_through_the_form_confirms_to_everyone(
+    client, running_jam, django_capture_on_commit_callbacks
+):
+    team = TeamFactory(jam=running_jam, name="Fresh")
+    team.memberships.create(user=UserFactory(email="second@example.com"), jam=running_jam)
+    client.force_login(team.created_by)
+    data = {"title": "T", "abstract": "A", "authors": "X", "team_name": "Fresh", "action": "submit"}
+    data["slides"] = slides()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/jams/{running_jam.slug}/submit/", data)
+
+    (message,) = [m for m in mail.outbox if "is in for" in m.subject]
+    assert sorted(message.to) == sorted([team.created_by.email, "second@example.com"])
 
 
 def test_notify_skips_drafts_and_missing_rows(entry, caplog):
