@@ -2,19 +2,17 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
-from judging.admin import CriterionInline, PrizeInline, results_view
-from judging.services import AlreadyPublished, assignments_make, results_publish
 
+from .forms import JamAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
+from .templatetags.jam_tags import jam_time
 
 
 class ResourceInline(admin.TabularInline):
@@ -49,12 +47,16 @@ class PhaseFilter(admin.SimpleListFilter):
 
 @admin.register(Jam)
 class JamAdmin(admin.ModelAdmin):
+    """The jam's own fields and inlines. judging/admin.py registers a subclass that adds
+    judging's inlines, actions and results page: the admin is a composition point, so the
+    base app never imports the apps built on it."""
+
     list_display = [
         "title",
         "host",
         "phase_display",
-        "starts_at",
-        "submission_deadline",
+        "starts_display",
+        "deadline_display",
         "signup_count",
         "signups_open",
     ]
@@ -62,9 +64,8 @@ class JamAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "host", "tagline"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_at"
-    inlines = [ResourceInline, SpeakerInline, CriterionInline, PrizeInline]
-    actions = ["assign_judges", "publish_results"]
-    readonly_fields = ["assignments_made_at", "results_published_at", "results_link"]
+    inlines = [ResourceInline, SpeakerInline]
+    readonly_fields = ["assignments_made_at", "results_published_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "tagline", "host", "description", "cover_image"]}),
         ("Dates", {"fields": ["timezone", "starts_at", "submission_deadline", "judging_ends_at"]}),
@@ -79,43 +80,10 @@ class JamAdmin(admin.ModelAdmin):
                     "show_uncertainty",
                     "assignments_made_at",
                     "results_published_at",
-                    "results_link",
                 ]
             },
         ),
     ]
-
-    def get_urls(self):
-        extra = [
-            path(
-                "<int:jam_id>/results/",
-                self.admin_site.admin_view(lambda request, jam_id: results_view(self, request, jam_id)),
-                name="jams_jam_results",
-            )
-        ]
-        return extra + super().get_urls()
-
-    @admin.display(description="results")
-    def results_link(self, jam: Jam) -> str:
-        if not jam.pk:
-            return "—"
-        return format_html('<a href="{}">See the results table</a>', reverse("admin:jams_jam_results", args=[jam.pk]))
-
-    @admin.action(description="Assign judges to the entries of the selected jams")
-    def assign_judges(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
-        for jam in queryset:
-            added = assignments_make(jam=jam)
-            self.message_user(request, f"{jam.title}: {added} new assignments.", messages.SUCCESS)
-
-    @admin.action(description="Publish the results of the selected jams (emails every participant)")
-    def publish_results(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
-        for jam in queryset:
-            try:
-                results_publish(jam=jam)
-            except AlreadyPublished as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                self.message_user(request, f"{jam.title}: results published; participants are being emailed.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:
         return jam_list_with_counts()
@@ -123,6 +91,14 @@ class JamAdmin(admin.ModelAdmin):
     @admin.display(description="phase")
     def phase_display(self, jam: Jam) -> str:
         return jam.phase.label
+
+    @admin.display(description="start", ordering="starts_at")
+    def starts_display(self, jam: Jam) -> str:
+        return jam_time(jam.starts_at, jam)
+
+    @admin.display(description="submission deadline", ordering="submission_deadline")
+    def deadline_display(self, jam: Jam) -> str:
+        return jam_time(jam.submission_deadline, jam)
 
     @admin.display(description="sign-ups", ordering="signup_count")
     def signup_count(self, jam: Jam) -> int:

@@ -10,14 +10,19 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
+from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
 from .selectors import judge_diagnostics
 from .services import (
+    AlreadyPublished,
     NotAllowed,
+    assignments_make,
     award_give,
     award_remove,
     conflict_mark,
@@ -25,6 +30,7 @@ from .services import (
     judge_reinstate,
     judge_remove,
     judge_results_exclude,
+    results_publish,
     results_uncertainty_show,
 )
 
@@ -324,3 +330,57 @@ def _fmt(value: float | None) -> str:
 
 def _yes(value: bool) -> str:
     return "yes" if value else ""
+
+
+class JamAdmin(JamBaseAdmin):
+    """The jam's admin page with judging's parts added: criteria and prizes, assigning
+    judges, publishing results and the results table. It replaces jams' own registration,
+    so the base app's admin never imports judging."""
+
+    inlines = [*JamBaseAdmin.inlines, CriterionInline, PrizeInline]
+    actions = [*(JamBaseAdmin.actions or []), "assign_judges", "publish_results"]
+    readonly_fields = [*JamBaseAdmin.readonly_fields, "results_link"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Jam | None = None) -> list:
+        return [
+            (name, {**options, "fields": [*options["fields"], "results_link"]})
+            if name == "Judging"
+            else (name, options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:jam_id>/results/",
+                self.admin_site.admin_view(lambda request, jam_id: results_view(self, request, jam_id)),
+                name="jams_jam_results",
+            )
+        ]
+        return extra + super().get_urls()
+
+    @admin.display(description="results")
+    def results_link(self, jam: Jam) -> str:
+        if not jam.pk:
+            return "—"
+        return format_html('<a href="{}">See the results table</a>', reverse("admin:jams_jam_results", args=[jam.pk]))
+
+    @admin.action(description="Assign judges to the entries of the selected jams")
+    def assign_judges(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
+        for jam in queryset:
+            added = assignments_make(jam=jam)
+            self.message_user(request, f"{jam.title}: {added} new assignments.", messages.SUCCESS)
+
+    @admin.action(description="Publish the results of the selected jams (emails every participant)")
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
+        for jam in queryset:
+            try:
+                results_publish(jam=jam)
+            except AlreadyPublished as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, f"{jam.title}: results published; participants are being emailed.")
+
+
+admin.site.unregister(Jam)
+admin.site.register(Jam, JamAdmin)
