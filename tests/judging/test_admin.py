@@ -140,6 +140,17 @@ def test_assign_action(client, organizer, judging_jam, entries):
     assert Assignment.objects.count() == len(entries) * judging_jam.reviews_per_entry
 
 
+def test_jam_change_page_gathers_judgings_inlines_and_results_link(client, organizer, judging_jam):
+    # jams' admin knows nothing of judging: judging/admin.py adds its parts to the jam's page.
+    response = client.get(f"/admin/jams/jam/{judging_jam.pk}/change/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    names = [formset.opts.__class__.__name__ for formset in response.context["inline_admin_formsets"]]
+    assert names == ["ResourceInline", "SpeakerInline", "CriterionInline", "PrizeInline"]
+    assert f'href="{results_url(judging_jam)}"' in html
+
+
 def test_add_a_judge_by_email_in_the_admin(
     client, organizer, judging_jam, mailoutbox, django_capture_on_commit_callbacks
 ):
