@@ -10,8 +10,10 @@ from django.utils import timezone
 from hackathon.exports import csv_safe
 
 from .forms import JamAdminForm
+from .forms import JamAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
+from .templatetags.jam_tags import jam_time
 from .templatetags.jam_tags import jam_time
 
 
@@ -91,6 +93,14 @@ class JamAdmin(admin.ModelAdmin):
     @admin.display(description="phase")
     def phase_display(self, jam: Jam) -> str:
         return jam.phase.label
+
+    @admin.display(description="start", ordering="starts_at")
+    def starts_display(self, jam: Jam) -> str:
+        return jam_time(jam.starts_at, jam)
+
+    @admin.display(description="submission deadline", ordering="submission_deadline")
+    def deadline_display(self, jam: Jam) -> str:
+        return jam_time(jam.submission_deadline, jam)
 
     @admin.display(description="start", ordering="starts_at")
     def starts_display(self, jam: Jam) -> str:

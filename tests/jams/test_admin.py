@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -136,3 +137,81 @@ def test_admin_is_closed_to_participants(client):
     response = client.get("/admin/jams/signup/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def _jam_dates_form(zone: str, start: tuple[str, str], deadline: tuple[str, str], end: tuple[str, str]) -> dict:
+    return {
+        "title": "Zoned Jam", "slug": "zoned-jam", "host": "ARENA", "timezone": zone,
+        "starts_at_0": start[0], "starts_at_1": start[1],
+        "submission_deadline_0": deadline[0], "submission_deadline_1": deadline[1],
+        "judging_ends_at_0": end[0], "judging_ends_at_1": end[1],
+        "max_team_size": "4", "grace_minutes": "0",
+        "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
+        "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        **JUDGING_FORMS,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "deadline", "start_utc", "deadline_utc"),
+    [
+        # The case: typed 01:46 in Los Angeles (PDT, UTC-7 in June).
+        ("America/Los_Angeles", ("2031-06-09", "09:00"), ("2031-06-10", "01:46"),
+         "2031-06-09 16:00", "2031-06-10 08:46"),
+        # Across London's change to summer time (30 March 2031): GMT start, BST deadline.
+        ("Europe/London", ("2031-03-29", "10:00"), ("2031-03-30", "10:00"), "2031-03-29 10:00", "2031-03-30 09:00"),
+        ("Asia/Kolkata", ("2031-06-09", "09:00"), ("2031-06-10", "18:00"), "2031-06-09 03:30", "2031-06-10 12:30"),
+    ],
+)  # fmt: skip
+def test_admin_reads_typed_times_in_the_jams_zone(client, organizer, zone, start, deadline, start_utc, deadline_utc):
+    data = _jam_dates_form(zone, start, deadline, ("2031-07-01", "12:00"))
+
+    response = client.post("/admin/jams/jam/add/", data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    jam = Jam.objects.get(slug="zoned-jam")
+    assert jam.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == start_utc
+    assert jam.submission_deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == deadline_utc
+
+
+def test_admin_change_form_shows_times_in_the_jams_zone_with_its_offset(client, organizer):
+    jam = JamFactory(
+        timezone="Europe/London",
+        starts_at=datetime(2031, 3, 29, 10, 0, tzinfo=UTC),
+        submission_deadline=datetime(2031, 3, 30, 9, 0, tzinfo=UTC),
+        judging_ends_at=datetime(2031, 4, 30, 9, 0, tzinfo=UTC),
+    )
+
+    html = client.get(f"/admin/jams/jam/{jam.pk}/change/").content.decode()
+
+    assert 'name="submission_deadline_1" value="10:00:00"' in html
+    assert 'name="starts_at_1" value="10:00:00"' in html
+    assert "Europe/London, UTC+1 on that date." in html
+    assert "Europe/London, UTC+0 on that date." in html
+
+
+def test_admin_saving_a_jam_unchanged_keeps_its_instants(client, organizer):
+    jam = JamFactory.running(timezone="America/Los_Angeles")
+    response = client.get(f"/admin/jams/jam/{jam.pk}/change/")
+    form = response.context["adminform"].form
+    data = _jam_dates_form("America/Los_Angeles", *(
+        (form.initial[name].strftime("%Y-%m-%d"), form.initial[name].strftime("%H:%M:%S"))
+        for name in ("starts_at", "submission_deadline", "judging_ends_at")
+    ))  # fmt: skip
+    data["slug"] = jam.slug
+
+    assert client.post(f"/admin/jams/jam/{jam.pk}/change/", data).status_code == 302
+
+    saved = Jam.objects.get(pk=jam.pk)
+    assert saved.submission_deadline == jam.submission_deadline.replace(microsecond=0)
+
+
+def test_admin_refuses_a_time_that_does_not_exist_in_the_zone(client, organizer):
+    # 01:30 on 30 March 2031 is skipped in London: clocks go from 01:00 to 02:00.
+    data = _jam_dates_form("Europe/London", ("2031-03-29", "10:00"), ("2031-03-30", "01:30"), ("2031-07-01", "12:00"))
+
+    response = client.post("/admin/jams/jam/add/", data)
+
+    assert response.status_code == 200
+    assert "couldn’t be interpreted in time zone Europe/London" in response.content.decode().replace("&#x27;", "’")
+    assert not Jam.objects.filter(slug="zoned-jam").exists()
