@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from jams.cache import jam_scope, public_page
 from jams.models import Jam
-from judging.selectors import team_feedback
 
 from .direct_uploads import STORAGE_ERRORS, direct_upload_enabled, entry_storage, upload_presign
 from .forms import EntryForm, TeamCreateForm, UploadPresignForm
@@ -21,7 +20,6 @@ from .models import Entry, Team
 from .selectors import (
     entry_can_view,
     entry_get_visible,
-    entry_is_members,
     entry_list_for_gallery,
     team_with_members,
 )
@@ -265,10 +263,8 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page(scopes=lambda slug, pk: [jam_scope(slug)])
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entry = entry_get_visible(slug=slug, pk=pk, user=request.user)
-    context = {"jam": entry.jam, "entry": entry, "feedback": None}
-    if entry.jam.results_published and entry_is_members(entry=entry, user=request.user):
-        context["feedback"] = team_feedback(entry=entry)
-    return render(request, "submissions/entry_detail.html", context)
+    # The team's own verdict, once results are out, comes from judging's `team_verdict` tag.
+    return render(request, "submissions/entry_detail.html", {"jam": entry.jam, "entry": entry})
 
 
 def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse:
