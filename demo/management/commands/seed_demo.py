@@ -190,6 +190,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _name, _staff in DEMO_LOGINS:
             self.stdout.write(f"  {email:<26} password: {DEMO_PASSWORD}")
+        self.stdout.write(f"The site: {settings.SITE_URL}/ (the admin: {settings.SITE_URL}/admin/)")
 
     def _user(self, email: str, name: str, *, password: str | None = None, superuser: bool = False) -> User:
         user, _ = User.objects.update_or_create(
