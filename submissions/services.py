@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_create
 from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam, SignUp
@@ -109,6 +110,22 @@ def team_join(*, team: Team, user: User, now: datetime | None = None) -> TeamMem
         raise TeamError(f"“{team.name}” is full: teams in {jam.title} have at most {jam.max_team_size} members.")
     _ensure_signed_up(jam=jam, user=user)
     return TeamMembership.objects.create(team=team, user=user, jam=jam)
+
+
+@transaction.atomic
+def team_join_with_account(
+    *, team: Team, display_name: str, email: str, password: str, show_in_list: bool = True
+) -> TeamMembership:
+    """A newcomer with an invite link: their account, their sign-up to the jam and their
+    place in the team, all three or none (a full team or a closed jam makes no account)."""
+    jam = team.jam
+    _check_team_changes_open(jam, timezone.now())
+    user = user_create(email=email, display_name=display_name, password=password)
+    try:
+        signup_create(jam=jam, user=user, show_in_list=show_in_list)
+    except SignUpClosed as closed:
+        raise TeamError(f"{closed.message} Only people signed up to it can be in a team.") from None
+    return team_join(team=team, user=user)
 
 
 @transaction.atomic

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jams.cache import jam_scope, public_page
+from jams.forms import SignUpWithAccountForm
 from jams.models import Jam
 
 from .direct_uploads import STORAGE_ERRORS, direct_upload_enabled, entry_storage, upload_presign
@@ -34,6 +37,7 @@ from .services import (
     team_create,
     team_invite_reset,
     team_join,
+    team_join_with_account,
     team_leave,
 )
 from .uploads import display_name
@@ -72,9 +76,10 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "submissions/team_detail.html", context)
 
 
-@login_required
 def team_join_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("jam"), jam__slug=slug, invite_token=token)
+    if not request.user.is_authenticated:
+        return _team_join_newcomer(request, team)
     if request.method == "POST":
         try:
             team_join(team=team, user=request.user)
@@ -85,6 +90,33 @@ def team_join_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             return redirect("submissions:team", slug=slug)
     context = {"jam": team.jam, "team": team_with_members(team_id=team.pk)}
     return render(request, "submissions/team_join.html", context)
+
+
+def _team_join_newcomer(request: HttpRequest, team: Team) -> HttpResponse:
+    """Someone without an account (or logged out) opened an invite link: one form makes
+    the account, signs them up to the jam and puts them in the team."""
+    form = SignUpWithAccountForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = team_join_with_account(
+                team=team,
+                display_name=data["display_name"],
+                email=data["email"],
+                password=data["password"],
+                show_in_list=data["show_in_list"],
+            )
+        except TeamError as error:
+            form.add_error(None, error.message)
+        except IntegrityError:
+            # Someone made an account with this email between validation and save.
+            form.add_error("email", "An account with this email already exists. Log in to join with it.")
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome! You're signed up to {team.jam.title} and in the team “{team.name}”.")
+            return redirect("submissions:team", slug=team.jam.slug)
+    context = {"jam": team.jam, "team": team_with_members(team_id=team.pk), "form": form}
+    return render(request, "submissions/team_join.html", context, status=400 if form.errors else 200)
 
 
 @login_required

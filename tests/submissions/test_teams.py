@@ -4,6 +4,7 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from jams.models import SignUp
 from submissions.models import Team, TeamMembership
 from tests.factories import EntryFactory, JamFactory, SignUpFactory, TeamFactory, UserFactory
@@ -186,3 +187,59 @@ def test_join_when_signups_are_closed_and_not_signed_up_is_refused(client):
 
     assert f"Sign-ups for {jam.title} are closed. Only people signed up to it can be in a team." in text(response)
     assert not TeamMembership.objects.filter(user=joiner).exists()
+
+
+def _newcomer(**overrides) -> dict:
+    data = {"display_name": "Ada Newcomer", "email": "ada@example.com", "password": "analytical-engine-1843"}
+    data["show_in_list"] = "on"
+    data.update(overrides)
+    return data
+
+
+def test_invite_link_logged_out_names_the_team_and_jam_and_offers_both_ways_in(client, running_jam):
+    team = TeamFactory(jam=running_jam, name="Truthers")
+
+    response = client.get(team.get_invite_url())
+
+    html = text(response)
+    assert response.status_code == 200
+    assert "Join “Truthers”?" in html
+    assert f'Truthers is a team in <a href="{running_jam.get_absolute_url()}">{running_jam.title}</a>' in html
+    assert 'name="email"' in html
+    assert f'href="/accounts/login/?next=/jams/{running_jam.slug}/team/join/{team.invite_token}/"' in html
+
+
+def test_invite_link_makes_the_account_signs_up_and_joins_in_one_step(client, running_jam):
+    team = TeamFactory(jam=running_jam, name="Truthers")
+
+    response = client.post(team.get_invite_url(), _newcomer(), follow=True)
+
+    membership = TeamMembership.objects.get(team=team, user__email="ada@example.com")
+    assert SignUp.objects.filter(jam=running_jam, user=membership.user).exists()
+    assert response.wsgi_request.user == membership.user
+    assert "You're signed up to" in text(response)
+    assert "Team “Truthers”" in text(response)
+
+
+def test_invite_link_to_a_full_team_makes_no_account(client):
+    jam = JamFactory.running(max_team_size=1)
+    team = TeamFactory(jam=jam, name="Solo")
+
+    response = client.post(team.get_invite_url(), _newcomer())
+
+    assert response.status_code == 400
+    assert "“Solo” is full" in text(response)
+    assert 'value="ada@example.com"' in text(response)
+    assert not User.objects.filter(email="ada@example.com").exists()
+    assert not SignUp.objects.filter(jam=jam, user__email="ada@example.com").exists()
+
+
+def test_invite_link_with_an_email_already_taken_asks_to_log_in(client, running_jam):
+    team = TeamFactory(jam=running_jam)
+    UserFactory(email="ada@example.com")
+
+    response = client.post(team.get_invite_url(), _newcomer())
+
+    assert response.status_code == 400
+    assert "An account with this email already exists." in text(response)
+    assert not TeamMembership.objects.filter(team=team, user__email="ada@example.com").exists()
