@@ -10,10 +10,8 @@ from django.utils import timezone
 from hackathon.exports import csv_safe
 
 from .forms import JamAdminForm
-from .forms import JamAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
-from .templatetags.jam_tags import jam_time
 from .templatetags.jam_tags import jam_time
 
 
@@ -41,10 +39,16 @@ class PhaseFilter(admin.SimpleListFilter):
         filters = {
             Phase.UPCOMING: {"starts_at__gt": now},
             Phase.RUNNING: {"starts_at__lte": now, "submission_deadline__gt": now},
-            Phase.JUDGING: {"submission_deadline__lte": now, "judging_ends_at__gt": now},
             Phase.FINISHED: {"judging_ends_at__lte": now},
         }
-        return queryset.filter(**filters[self.value()]) if self.value() in filters else queryset
+        if self.value() in filters:
+            return queryset.filter(**filters[self.value()])
+        if self.value() in (Phase.GRACE, Phase.JUDGING):
+            # Grace periods are per jam: told apart in Python among the few jams between
+            # their deadline and the end of judging.
+            between = Jam.objects.filter(submission_deadline__lte=now, judging_ends_at__gt=now)
+            return queryset.filter(pk__in=[jam.pk for jam in between if jam.phase_at(now) == self.value()])
+        return queryset
 
 
 @admin.register(Jam)
@@ -53,6 +57,7 @@ class JamAdmin(admin.ModelAdmin):
     judging's inlines, actions and results page: the admin is a composition point, so the
     base app never imports the apps built on it."""
 
+    form = JamAdminForm
     list_display = [
         "title",
         "host",
@@ -93,14 +98,6 @@ class JamAdmin(admin.ModelAdmin):
     @admin.display(description="phase")
     def phase_display(self, jam: Jam) -> str:
         return jam.phase.label
-
-    @admin.display(description="start", ordering="starts_at")
-    def starts_display(self, jam: Jam) -> str:
-        return jam_time(jam.starts_at, jam)
-
-    @admin.display(description="submission deadline", ordering="submission_deadline")
-    def deadline_display(self, jam: Jam) -> str:
-        return jam_time(jam.submission_deadline, jam)
 
     @admin.display(description="start", ordering="starts_at")
     def starts_display(self, jam: Jam) -> str:

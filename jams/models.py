@@ -23,6 +23,7 @@ def timezone_choices() -> list[tuple[str, str]]:
 class Phase(models.TextChoices):
     UPCOMING = "upcoming", "Upcoming"
     RUNNING = "running", "Submissions open"
+    GRACE = "grace", "Late submissions"  # after the deadline, within the grace period
     JUDGING = "judging", "Judging"
     FINISHED = "finished", "Finished"
 
@@ -109,6 +110,8 @@ class Jam(models.Model):
             return Phase.UPCOMING
         if now < self.submission_deadline:
             return Phase.RUNNING
+        if now < self.submissions_close_at:
+            return Phase.GRACE
         if now < self.judging_ends_at:
             return Phase.JUDGING
         return Phase.FINISHED

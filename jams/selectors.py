@@ -11,7 +11,7 @@ from accounts.models import User
 
 from .models import Jam, Phase, SignUp, Testimonial
 
-PHASE_ORDER = [Phase.RUNNING, Phase.UPCOMING, Phase.JUDGING, Phase.FINISHED]
+PHASE_ORDER = [Phase.RUNNING, Phase.GRACE, Phase.UPCOMING, Phase.JUDGING, Phase.FINISHED]
 
 
 def jam_list_with_counts() -> QuerySet[Jam]:
@@ -26,13 +26,14 @@ class JamsByPhase:
 
 
 def jams_by_phase(*, now: datetime | None = None) -> JamsByPhase:
-    """Running jams first (soonest deadline first), then upcoming (soonest start), then past."""
+    """Running jams first (in their grace period too; soonest deadline first), then upcoming
+    (soonest start), then past."""
     now = now or timezone.now()
     running, upcoming, past = [], [], []
     for jam in jam_list_with_counts():
         phase = jam.phase_at(now)
         jam.current_phase = phase
-        if phase == Phase.RUNNING:
+        if phase in (Phase.RUNNING, Phase.GRACE):
             running.append(jam)
         elif phase == Phase.UPCOMING:
             upcoming.append(jam)

@@ -228,6 +228,22 @@ def test_a_jam_page_is_not_served_past_its_next_phase():
     assert page.context["phase"] == "judging"
 
 
+def test_a_jam_page_in_grace_is_not_served_past_the_close_of_late_submissions():
+    now = timezone.now()
+    jam = JamFactory(starts_at=now - timedelta(days=1), submission_deadline=now - timedelta(minutes=1), grace_minutes=1)
+    Jam = type(jam)
+    Jam.objects.filter(pk=jam.pk).update(submission_deadline=now - timedelta(seconds=58.5))
+    jam.refresh_from_db()
+    assert "Late submissions close in" in text(anonymous_get(jam.get_absolute_url()))
+
+    time.sleep(max(0.0, (jam.submissions_close_at - timezone.now()).total_seconds()) + 0.1)
+
+    page = anonymous_get(jam.get_absolute_url())
+    assert page.context is not None  # rendered afresh, not the copy from before
+    assert page.context["phase"] == "judging"
+    assert "data-countdown-label hidden>" in text(page)
+
+
 # One person's parts never reach another ----------------------------------------------
 
 

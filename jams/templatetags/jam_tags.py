@@ -45,22 +45,42 @@ def countdown_parts(remaining_seconds: float) -> dict[str, int]:
     return {"days": days, "hours": hours, "minutes": minutes, "seconds": seconds}
 
 
-ENDED_NOTES = {
-    Phase.JUDGING: "You can now judge entries.",
-    Phase.FINISHED: "Judging has ended.",
+COUNTDOWN_LABELS = {
+    Phase.UPCOMING: "Starts in",
+    Phase.RUNNING: "Submissions due in",
+    Phase.GRACE: "Late submissions close in",
 }
+
+
+def ended_note(jam: Jam, now: datetime) -> str:
+    """What is true once submissions have closed: said before they close too, for the
+    countdown's script to show when it reaches the end on an open page."""
+    if jam.results_published:
+        return "The results are out."
+    if max(now, jam.submissions_close_at) < jam.judging_ends_at:
+        return "Submissions are closed and the judges are at work."
+    return "Judging has ended; the results are coming."
 
 
 @register.inclusion_tag("jams/_countdown.html")
 def countdown(jam: Jam, now: datetime) -> dict:
+    """The jam's clock. Its words change at the start, the deadline, the end of the grace
+    period and the end of judging: all moments in Jam.changes_after, so a cached page
+    is never served with words past their time."""
     phase = jam.phase_at(now)
-    target = jam.starts_at if phase == Phase.UPCOMING else jam.submission_deadline
+    targets = {
+        Phase.UPCOMING: jam.starts_at,
+        Phase.RUNNING: jam.submission_deadline,
+        Phase.GRACE: jam.submissions_close_at,
+    }
+    target = targets.get(phase, now)
     return {
         "jam": jam,
         "phase": phase,
         "now": now,
+        "label": COUNTDOWN_LABELS.get(phase, ""),
         "parts": countdown_parts((target - now).total_seconds()),
-        "ended": phase in (Phase.JUDGING, Phase.FINISHED),
-        "ended_note": ENDED_NOTES.get(phase, ENDED_NOTES[Phase.JUDGING]),
+        "ended": phase not in targets,
+        "ended_note": ended_note(jam, now),
         "date_range": jam_date_range(jam),
     }

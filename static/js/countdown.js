@@ -22,6 +22,8 @@
   function start(el) {
     var starts = Date.parse(el.dataset.starts);
     var deadline = Date.parse(el.dataset.deadline);
+    // The end of the grace period, if any: late submissions are taken until then.
+    var close = Date.parse(el.dataset.close || el.dataset.deadline);
     var skew = 0;
     var label = el.querySelector("[data-countdown-label]");
     var units = el.querySelector("[data-countdown-units]");
@@ -31,7 +33,7 @@
 
     function tick() {
       var now = Date.now() + skew;
-      var over = now >= deadline;
+      var over = now >= close;
       label.hidden = over;
       units.hidden = over;
       ended.hidden = !over;
@@ -41,10 +43,11 @@
         if (synced && timer) { window.clearInterval(timer); timer = null; }
         return;
       }
-      var upcoming = now < starts;
-      label.textContent = upcoming ? el.dataset.labelUpcoming : el.dataset.labelRunning;
-      el.dataset.phase = upcoming ? "upcoming" : "running";
-      var left = parts((upcoming ? starts : deadline) - now);
+      var phase = now < starts ? "upcoming" : now < deadline ? "running" : "grace";
+      var target = { upcoming: starts, running: deadline, grace: close }[phase];
+      label.textContent = el.dataset["label" + phase.charAt(0).toUpperCase() + phase.slice(1)];
+      el.dataset.phase = phase;
+      var left = parts(target - now);
       Object.keys(left).forEach(function (unit) {
         var node = el.querySelector('[data-unit="' + unit + '"]');
         if (node) node.textContent = pad(left[unit]);

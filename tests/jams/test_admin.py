@@ -1,8 +1,9 @@
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from jams.models import Jam, SignUp
 from tests.factories import JamFactory, SignUpFactory, UserFactory
@@ -215,3 +216,20 @@ def test_admin_refuses_a_time_that_does_not_exist_in_the_zone(client, organizer)
     assert response.status_code == 200
     assert "couldn’t be interpreted in time zone Europe/London" in response.content.decode().replace("&#x27;", "’")
     assert not Jam.objects.filter(slug="zoned-jam").exists()
+
+
+def test_admin_phase_filter_tells_grace_from_judging(client, organizer):
+    now = timezone.now()
+    JamFactory(
+        title="Grace Jam", starts_at=now - timedelta(days=2), submission_deadline=now - timedelta(minutes=5),
+        grace_minutes=30,
+    )  # fmt: skip
+    JamFactory.judging(title="Judging Jam")
+
+    grace = client.get("/admin/jams/jam/?phase=grace").content.decode()
+    judging = client.get("/admin/jams/jam/?phase=judging").content.decode()
+
+    assert "Grace Jam" in grace
+    assert "Judging Jam" not in grace
+    assert "Judging Jam" in judging
+    assert "Grace Jam" not in judging

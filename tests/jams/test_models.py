@@ -20,6 +20,15 @@ def test_jam_phase_follows_the_clock():
     assert jam.phase_at(jam.judging_ends_at) == Phase.FINISHED
 
 
+def test_jam_phase_has_a_grace_period_between_deadline_and_judging():
+    jam = JamFactory.running(grace_minutes=30)
+    assert jam.phase_at(jam.submission_deadline - timedelta(seconds=1)) == Phase.RUNNING
+    assert jam.phase_at(jam.submission_deadline) == Phase.GRACE
+    assert jam.phase_at(jam.submissions_close_at - timedelta(seconds=1)) == Phase.GRACE
+    assert jam.phase_at(jam.submissions_close_at) == Phase.JUDGING
+    assert jam.judging_open_at(jam.submissions_close_at)
+
+
 @pytest.mark.parametrize(
     ("factory", "phase"),
     [

@@ -74,6 +74,71 @@ def test_jam_page_upcoming_says_starts_in(client):
     assert "Starts in</p>" in html
 
 
+def _in_grace(**kwargs):
+    now = timezone.now()
+    return JamFactory(
+        starts_at=now - timedelta(days=2),
+        submission_deadline=now - timedelta(minutes=10),
+        grace_minutes=30,
+        **kwargs,
+    )
+
+
+def test_jam_page_in_grace_counts_down_to_the_close_and_still_takes_entries(client):
+    from tests.factories import SignUpFactory as SignUps
+
+    jam = _in_grace()
+    member = SignUps(jam=jam).user
+    client.force_login(member)
+
+    response = client.get(jam.get_absolute_url())
+    html = response.content.decode()
+
+    assert response.context["phase"] == Phase.GRACE
+    assert '<p class="countdown-label" data-countdown-label >Late submissions close in</p>' in html
+    assert 'data-unit="minutes">19<' in html or 'data-unit="minutes">20<' in html
+    assert f'data-close="{jam.submissions_close_at.isoformat()}"' in html
+    assert "Submit entry!" in html
+    assert "judge entries" not in html.lower()
+    assert "This hackathon ran" in html.split("data-countdown-ended", 1)[1].split("</p>", 1)[0]
+    assert "data-countdown-ended hidden" in html
+    assert "Judge entries" not in html
+
+
+def test_home_badge_in_grace_says_late_submissions_not_judging(client):
+    _in_grace(title="Grace Jam")
+
+    response = client.get("/")
+
+    assert [jam.title for jam in response.context["jams"].running] == ["Grace Jam"]
+    badge = response.content.decode().split('data-testid="jam-phase">', 1)[1].split("<", 1)[0]
+    assert badge == "Late submissions"
+
+
+def test_judge_link_waits_for_judging_to_open(client):
+    from tests.factories import JudgeFactory
+
+    jam = _in_grace()
+    client.force_login(JudgeFactory(jam=jam).user)
+
+    assert "Judge entries" not in client.get(jam.get_absolute_url()).content.decode()
+
+
+def test_jam_page_after_results_says_they_are_out(client, django_capture_on_commit_callbacks):
+    from judging.services import results_publish
+
+    jam = JamFactory.judging(title="Done Jam")
+    with django_capture_on_commit_callbacks(execute=True):
+        results_publish(jam=jam)
+
+    html = client.get(jam.get_absolute_url()).content.decode()
+    home = client.get("/").content.decode()
+
+    assert "The results are out." in html
+    assert "judge" not in html.split("data-countdown-ended", 1)[1].split("</p>", 1)[0].lower()
+    assert home.split('data-testid="jam-phase">', 1)[1].split("<", 1)[0] == "Results out"
+
+
 def test_jam_page_after_deadline_says_it_ran_and_judging_is_open(client):
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -86,7 +151,10 @@ def test_jam_page_after_deadline_says_it_ran_and_judging_is_open(client):
         judging_ends_at=timezone.now() + timedelta(days=3),
     )
     html = client.get(jam.get_absolute_url()).content.decode()
-    assert "This hackathon ran from June 10th to June 11th 2023. You can now judge entries." in html
+    assert (
+        "This hackathon ran from June 10th to June 11th 2023. Submissions are closed and the judges are at work."
+        in html
+    )
 
 
 def test_jam_page_shows_times_in_the_jams_time_zone(client):
