@@ -3,16 +3,18 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from jams import urls as jam_urls
 from jams import views as jam_views
 
-from . import views
+from . import pages, views
 
 admin.site.site_header = "Alignment Jams: organizers"
 admin.site.site_title = "Alignment Jams admin"
 
 urlpatterns = [
     path("", jam_views.home, name="home"),
-    path("jams/", include("jams.urls")),
+    # The jam page is composed above the apps (hackathon/pages.py), under jams' namespace.
+    path("jams/", include(([path("<slug:slug>/", pages.jam_detail, name="detail"), *jam_urls.urlpatterns], "jams"))),
     path("jams/", include("submissions.urls")),
     path("jams/", include("judging.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

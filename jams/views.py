@@ -7,24 +7,13 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
-from judging.selectors import judge_for
-from submissions.selectors import entry_list_latest
-
-from .cache import HOME, SITE, jam_scope, public_page, versions_get, versions_token
+from .cache import HOME, jam_scope, public_page
 from .calendar import jam_calendar_ics
 from .forms import SignUpForm, SignUpWithAccountForm
 from .models import Jam
-from .selectors import (
-    jam_get_for_page,
-    jams_by_phase,
-    signup_for,
-    signup_list_public,
-    signup_summary,
-    testimonial_list,
-)
+from .selectors import jam_get_for_page, jams_by_phase, signup_for, signup_list_public, signup_summary
 from .services import AlreadySignedUp, SignUpClosed, signup_check_open, signup_create, signup_create_with_account
 
 SIGNUPS_PER_PAGE = 100
@@ -38,32 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
     response = render(request, "jams/jam_list.html", {"jams": jams})
     every = [*jams.running, *jams.upcoming, *jams.past]
     response.changes_at = min(filter(None, (jam.changes_after(now) for jam in every)), default=None)
-    return response
-
-
-@public_page(scopes=lambda slug: [jam_scope(slug)])
-def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    jam = jam_get_for_page(slug=slug)
-    now = timezone.now()
-    changes_at = jam.changes_after(now)
-    versions = versions_get([jam_scope(jam.slug), SITE])
-    context = {
-        "jam": jam,
-        "phase": jam.phase_at(now),
-        "now": now,
-        "signup": signup_for(jam=jam, user=request.user),
-        "accepts_signups": jam.accepts_signups_at(now),
-        "accepts_submissions": jam.accepts_submissions_at(now),
-        "is_judge": judge_for(jam=jam, user=request.user) is not None,
-        # The body below the header is the same for everyone: it is rendered once per
-        # version of the jam (and phase) and cached; these run only when it is.
-        "body_key": f"{versions_token(versions)}:{changes_at}",
-        "testimonials": SimpleLazyObject(lambda: list(testimonial_list())),
-        "latest_entries": SimpleLazyObject(lambda: entry_list_latest(jam=jam)),
-        "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
-    }
-    response = render(request, "jams/jam_detail.html", context)
-    response.changes_at = changes_at
     return response
 
 

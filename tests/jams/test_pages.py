@@ -271,3 +271,32 @@ def test_the_full_signup_list_is_paginated_and_keeps_private_names_out(client):
     assert 'href="?page=2"' in first.content.decode()
     assert "1 more keeps their name private." in first.content.decode()
     assert "Private Person" not in first.content.decode() + second.content.decode()
+
+
+def test_jam_page_shows_prizes_and_criteria_with_weights(client):
+    from tests.factories import CriterionFactory, PrizeFactory
+
+    jam = JamFactory.running()
+    PrizeFactory(jam=jam, name="First place", description="$1,000")
+    CriterionFactory(jam=jam, name="Novelty", weight=3, scale_low=1, scale_high=5)
+    CriterionFactory(jam=jam, name="Rigour", weight=1, scale_low=1, scale_high=10)
+
+    html = client.get(jam.get_absolute_url()).content.decode()
+
+    prizes = html.split('data-testid="jam-prizes"', 1)[1].split("</ul>", 1)[0]
+    criteria = html.split('data-testid="jam-criteria"', 1)[1].split("</table>", 1)[0]
+    assert "<strong>First place</strong>" in prizes
+    assert "$1,000" in prizes
+    assert '<td>1 to 5</td><td class="text-end">3 (75%)</td>' in criteria
+    assert '<td>1 to 10</td><td class="text-end">1 (25%)</td>' in criteria
+
+
+def test_jam_page_is_composed_above_the_apps(client):
+    from django.urls import resolve
+
+    jam = JamFactory.running()
+
+    match = resolve(jam.get_absolute_url())
+
+    assert match.view_name == "jams:detail"
+    assert match.func.__module__ == "hackathon.pages"

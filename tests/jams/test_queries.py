@@ -3,7 +3,9 @@
 import pytest
 
 from tests.factories import (
+    CriterionFactory,
     JamFactory,
+    PrizeFactory,
     ResourceFactory,
     SignUpFactory,
     SpeakerFactory,
@@ -14,7 +16,7 @@ from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
-BOUND = 12
+BOUND = 14  # with the prizes and the criteria, one query each
 WARM_BOUND = 5  # session, user, jam, sign-up, judge
 
 
@@ -24,6 +26,8 @@ def fill_jam(jam, *, signups: int, resources: int, speakers: int) -> None:
         SignUpFactory(jam=jam, user=user)
     ResourceFactory.create_batch(resources, jam=jam)
     SpeakerFactory.create_batch(speakers, jam=jam)
+    PrizeFactory.create_batch(min(speakers, 5), jam=jam)
+    CriterionFactory.create_batch(min(speakers, 5), jam=jam)
 
 
 def test_jam_page_queries_do_not_grow_with_signups_resources_speakers(client, user):
