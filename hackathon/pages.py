@@ -21,7 +21,7 @@ from jams.models import Jam
 from jams.selectors import jam_get_for_page, signup_for, signup_summary, testimonial_list
 from judging.models import Criterion, Prize
 from judging.selectors import judge_for
-from submissions.selectors import entry_list_latest
+from submissions.selectors import entry_list_latest, entry_of_member
 
 
 @dataclass
@@ -67,6 +67,7 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "accepts_signups": jam.accepts_signups_at(now),
         "accepts_submissions": jam.accepts_submissions_at(now),
         "is_judge": judge_for(jam=jam, user=request.user) is not None,
+        "my_entry": SimpleLazyObject(lambda: entry_of_member(jam=jam, user=request.user)),
         # The body below the header is the same for everyone: it is rendered once per
         # version of the jam (and phase) and cached; these run only when it is.
         "body_key": f"{versions_token(versions)}:{changes_at}",

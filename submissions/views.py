@@ -23,6 +23,7 @@ from .models import Entry, Team
 from .selectors import (
     entry_can_view,
     entry_get_visible,
+    entry_is_members,
     entry_list_for_gallery,
     team_with_members,
 )
@@ -295,8 +296,10 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page(scopes=lambda slug, pk: [jam_scope(slug)])
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entry = entry_get_visible(slug=slug, pk=pk, user=request.user)
+    # Only signed-in members see the Edit link: anonymous visitors share the cached page.
+    can_edit = entry.jam.accepts_submissions_at(timezone.now()) and entry_is_members(entry=entry, user=request.user)
     # The team's own verdict, once results are out, comes from judging's `team_verdict` tag.
-    return render(request, "submissions/entry_detail.html", {"jam": entry.jam, "entry": entry})
+    return render(request, "submissions/entry_detail.html", {"jam": entry.jam, "entry": entry, "can_edit": can_edit})
 
 
 def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse:

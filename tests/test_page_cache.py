@@ -266,6 +266,25 @@ def test_a_participants_call_to_action_never_reaches_a_visitor(running_jam):
     assert participant.display_name not in theirs.split("</nav>")[0]
 
 
+def test_edit_your_entry_and_the_edit_link_never_reach_anyone_else(running_jam, commit):
+    entry = EntryFactory(team__jam=running_jam, title="Our Entry")
+    author = entry.team.memberships.get().user  # signed up with their team
+    member = Client()
+    member.force_login(author)
+    stranger = Client()
+    stranger.force_login(SignUpFactory(jam=running_jam).user)
+    jam_url, entry_url = running_jam.get_absolute_url(), entry.get_absolute_url()
+
+    pages = [text(member.get(jam_url)), text(anonymous_get(jam_url)), text(stranger.get(jam_url))]
+    entries = [text(member.get(entry_url)), text(anonymous_get(entry_url)), text(stranger.get(entry_url))]
+    pages.append(text(member.get(jam_url)))
+    entries.append(text(member.get(entry_url)))
+
+    assert ["Edit your entry" in page for page in pages] == [True, False, False, True]
+    assert ['data-testid="entry-edit"' in page for page in entries] == [True, False, False, True]
+    assert "Submit entry!" in pages[2]
+
+
 def test_a_visitors_cached_page_never_reaches_a_participant(running_jam):
     participant = SignUpFactory(jam=running_jam).user
     anonymous_get(running_jam.get_absolute_url())
@@ -377,7 +396,7 @@ def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, run
     from submissions.tasks import entry_thumbnails_task
     from tests.services import wait_until
 
-    assert caches["default"].__class__.__name__ == "RedisCache"
+    assert caches["default"].__class__.__name__ == "ReusedClientRedisCache"
     entry = EntryFactory(team__jam=running_jam, title="Pictured")
     entry.image.save("picture.png", upload("picture.png", png_bytes(), "image/png"), save=True)
     gallery = f"/jams/{running_jam.slug}/entries/"

@@ -313,3 +313,29 @@ def test_storage_down_is_reported_with_no_row_and_the_form_kept(member_client, r
     assert "We couldn't store your files just now, so nothing was saved." in html
     assert 'value="Why Might Negative Name Mover Heads Exist?"' in html
     assert not Entry.objects.exists()
+
+
+def test_once_submitted_the_form_says_edit_your_entry_and_the_entry_page_links_to_it(member_client, running_jam):
+    assert "Submit your project" in text(member_client.get(submit_url(running_jam)))
+    member_client.post(submit_url(running_jam), entry_form(slides=slides()))
+    entry = Entry.objects.get()
+
+    form_page = text(member_client.get(submit_url(running_jam)))
+    entry_page = text(member_client.get(entry.get_absolute_url()))
+
+    assert '<h1 class="h3">Edit your entry</h1>' in form_page
+    assert f'href="{submit_url(running_jam)}" data-testid="entry-edit">Edit</a>' in entry_page
+
+
+def test_an_abstract_renders_safe_markdown_with_clickable_links(client, running_jam):
+    entry = EntryFactory(
+        team__jam=running_jam,
+        abstract="See [our paper](https://example.com/paper) and **bold** <script>alert(1)</script>",
+    )
+
+    html = client.get(entry.get_absolute_url()).content.decode()
+    abstract = html.split('data-testid="entry-abstract">', 1)[1].split("</div>", 1)[0]
+
+    assert '<a href="https://example.com/paper"' in abstract
+    assert "<strong>bold</strong>" in abstract
+    assert "<script>" not in abstract
