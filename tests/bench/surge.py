@@ -133,6 +133,10 @@ def _submit(submit_url: str, session_id: str, *, slides: bytes, barrier: threadi
         )
         _expect(stored, 200, 201, 204)
         step = "entry form"
+        # A fresh connection, as a browser's would be: gunicorn closed the idle keep-alive
+        # one during the upload (keepalive is 5 s), and a POST sent on it just as it closes
+        # is reset; browsers retry that case, requests does not.
+        session.close()
         saved = session.post(
             submit_url,
             data={
