@@ -1,10 +1,11 @@
 """Versioned cache keys for the public pages.
 
-Every cached page is stored under a key that includes the current version of each scope
-it depends on. A write that changes what a page shows bumps its scopes' versions once its
-transaction commits, so the very next request misses and renders afresh; stale copies are
-never read again and age out of the cache on their own. Nothing here guesses with
-time-outs.
+Every cached copy is tied to the current version of each scope it depends on: a fragment
+by a key that includes them, a whole page by carrying them (so one round trip fetches the
+versions and the copy together). A write that changes what a page shows bumps its
+scopes' versions once its transaction commits, so the very next request misses and
+renders afresh; stale copies are never served again and age out of the cache on their
+own. Nothing here guesses with time-outs.
 
 Scopes:
 - ``jam:<slug>``: everything one jam's pages show (the jam, its resources and speakers,
@@ -23,12 +24,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
@@ -91,77 +92,120 @@ def versions_token(versions: dict[str, str]) -> str:
 # Whole pages for anonymous visitors ------------------------------------------------------
 
 
+# Bumped whenever CachedPage changes, so a new release never reads an old release's copies.
+PAGE_FORMAT = 3
+
+
 @dataclass(frozen=True)
 class CachedPage:
     content: bytes
-    content_type: str
+    headers: tuple[tuple[str, str], ...]  # as the full stack answered the first request
     etag: str
+    versions: str  # the token of the scopes' versions it was made under
     expires_at: datetime | None  # the next moment the page changes by itself (a phase)
 
-
-def _shares_nothing_personal(request: HttpRequest) -> bool:
-    """Whether this request may get, and give, the page every anonymous visitor sees."""
-    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-        return False
-    # A message waiting to be shown belongs to this visitor alone.
-    if "messages" in request.COOKIES:
-        return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return not request.session.get("_messages")
-    return True
-
-
-def _page_key(request: HttpRequest, versions: dict[str, str]) -> str:
-    query = "&".join(sorted(request.GET.urlencode().split("&"))) if request.GET else ""
-    raw = f"{request.path}?{query}|{versions_token(versions)}"
-    return "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
 
 
 def public_page(scopes: Callable[..., Iterable[str]]) -> Callable:
-    """Serve a public page to anonymous visitors from the cache.
+    """Mark a view as a public page that PublicPageCacheMiddleware may serve from the cache.
 
     `scopes(**view_kwargs)` names the scopes the page depends on (the site scope is
     always added). A view may set `response.changes_at` to the moment its page changes
     without any write (the next phase of a jam); the copy is not served after it.
-    Signed-in people get the view itself, which caches only its public fragments.
-    Every page answers conditional GETs with an ETag of its content.
     """
 
     def decorator(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _shares_nothing_personal(request):
-                return view(request, *args, **kwargs)
-            key = _page_key(request, versions_get([*scopes(**kwargs), SITE]))
-            page = cache.get(key)
-            if page is None or (page.expires_at is not None and timezone.now() >= page.expires_at):
-                response = view(request, *args, **kwargs)
-                page = _store(request, key, response)
-                if page is None:
-                    return response
-            response = HttpResponse(page.content, content_type=page.content_type)
-            response["ETag"] = page.etag
-            # Browsers and proxies may keep a copy but must ask (a cheap 304) before using it.
-            patch_cache_control(response, no_cache=True, public=True)
-            patch_vary_headers(response, ["Cookie"])
-            return get_conditional_response(request, etag=page.etag, response=response)
-
-        return wrapper
+        view.public_page_scopes = scopes
+        return view
 
     return decorator
 
 
-def _store(request: HttpRequest, key: str, response: HttpResponse) -> CachedPage | None:
+class PublicPageCacheMiddleware:
+    """Anonymous visitors' public pages, whole, from the cache; placed right after
+    whitenoise, so a hit skips sessions, CSRF, authentication and the view.
+
+    A request counts as anonymous only when it carries neither a session cookie nor a
+    messages cookie: nothing about the visitor can then be on the page. A page is stored
+    only when it set no cookie (a page carrying a CSRF token sets one) and answered 200.
+    Every page answers conditional GETs with an ETag of its content. Signed-in people get
+    the view itself, which caches only its public fragments.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        scopes = self._scopes(request)
+        if scopes is None:
+            return self.get_response(request)
+        # One round trip: the scopes' versions and the page's last copy together. The copy
+        # names the versions it was made under; any other version makes it stale.
+        key = _page_key(request)
+        versions, page = _versions_and_page([*scopes, SITE], key)
+        token = versions_token(versions)
+        if page is None or page.versions != token or page.expired:
+            response = self.get_response(request)
+            page = _store(key, token, response)
+            if page is None:
+                return response
+        response = HttpResponse(page.content)
+        for header, value in page.headers:
+            response[header] = value
+        return get_conditional_response(request, etag=page.etag, response=response)
+
+    @staticmethod
+    def _scopes(request: HttpRequest) -> list[str] | None:
+        """The page's scopes if this request may get, and give, the page everyone sees."""
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        scopes = getattr(match.func, "public_page_scopes", None)
+        return None if scopes is None else list(scopes(**match.kwargs))
+
+
+def _page_key(request: HttpRequest) -> str:
+    query = "&".join(sorted(request.GET.urlencode().split("&"))) if request.GET else ""
+    raw = f"{request.path}?{query}"
+    return f"page:{PAGE_FORMAT}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _versions_and_page(scopes: list[str], key: str) -> tuple[dict[str, str], CachedPage | None]:
+    version_keys = [VERSION_PREFIX + scope for scope in scopes]
+    found = cache.get_many([*version_keys, key])
+    if not all(k in found for k in version_keys):
+        return versions_get(scopes), None  # a version was never set or was evicted
+    versions = {k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys}
+    page = found.get(key)
+    return versions, page if isinstance(page, CachedPage) else None
+
+
+# Headers that belong to one response, not to the page.
+_NOT_STORED = {"content-length", "date", "set-cookie"}
+
+
+def _store(key: str, versions: str, response: HttpResponse) -> CachedPage | None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        return None  # the page carries this visitor's CSRF token
     expires_at = getattr(response, "changes_at", None)
     timeout = 86_400
     if expires_at is not None:
         timeout = max(1, min(timeout, int((expires_at - timezone.now()).total_seconds()) + 1))
     content = response.content
     etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
-    page = CachedPage(content, response["Content-Type"], etag, expires_at)
+    response["ETag"] = etag
+    # Browsers and proxies may keep a copy but must ask (a cheap 304) before using it.
+    patch_cache_control(response, no_cache=True, public=True)
+    patch_vary_headers(response, ["Cookie"])
+    headers = tuple((name, value) for name, value in response.items() if name.lower() not in _NOT_STORED)
+    page = CachedPage(content, headers, etag, versions, expires_at)
     cache.set(key, page, timeout)
     return page

@@ -127,7 +127,7 @@ def celery_worker(celery_worker_process, transactional_db, redis_url, s3_storage
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hackathon.cache.ReusedClientRedisCache",
             "LOCATION": _cache_url(redis_url),
             "KEY_PREFIX": _cache_prefix(django_settings.CELERY_TASK_DEFAULT_QUEUE),
         }
