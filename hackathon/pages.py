@@ -9,18 +9,21 @@ link (judging) beside the jam's own parts, is put together here. Its URL stays
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from jams.cache import SITE, jam_scope, public_page, versions_get, versions_token
-from jams.models import Jam
+from jams.models import Jam, Phase, SignUp
 from jams.selectors import jam_get_for_page, signup_for, signup_summary, testimonial_list
 from judging.models import Criterion, Prize
 from judging.selectors import judge_for
+from submissions.models import Entry, Team, TeamMembership
 from submissions.selectors import entry_list_latest, entry_of_member
 
 
@@ -80,3 +83,64 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "jams/jam_detail.html", context)
     response.changes_at = changes_at
     return response
+
+
+# My jams -------------------------------------------------------------------------------
+
+
+@dataclass
+class MyJam:
+    jam: Jam
+    phase: Phase
+    team: Team | None
+    entry: Entry | None
+    next_label: str  # what happens next, or how the jam ended
+    next_at: datetime | None
+
+    @property
+    def entry_state(self) -> str:
+        if self.team is None:
+            return "No team yet"
+        if self.entry is None:
+            return "No entry yet"
+        if not self.entry.is_submitted:
+            return "Draft"
+        return "Submitted late" if self.entry.is_late else "Submitted"
+
+
+NEXT_MOMENT = {
+    Phase.UPCOMING: ("Starts", "starts_at"),
+    Phase.RUNNING: ("Submissions due", "submission_deadline"),
+    Phase.GRACE: ("Late submissions close", "submissions_close_at"),
+    Phase.JUDGING: ("Judging ends", "judging_ends_at"),
+}
+
+
+def my_jams_list(*, user, now: datetime) -> list[MyJam]:
+    """Each jam the person signed up to, with their team, their entry's state and what
+    comes next; three queries however many jams."""
+    signups = SignUp.objects.filter(user=user).select_related("jam").order_by("-jam__starts_at", "-id")
+    teams = {m.jam_id: m.team for m in TeamMembership.objects.filter(user=user).select_related("team")}
+    entries = {
+        e.team_id: e
+        for e in Entry.objects.filter(team__in=list(teams.values())).only("id", "jam_id", "team_id", "state", "is_late")
+    }
+    rows = []
+    for signup in signups:
+        jam = signup.jam
+        phase = jam.phase_at(now)
+        team = teams.get(jam.pk)
+        if phase in NEXT_MOMENT:
+            label, attribute = NEXT_MOMENT[phase]
+            next_label, next_at = label, getattr(jam, attribute)
+        else:
+            next_label, next_at = ("Results are out" if jam.results_published else "Finished"), None
+        entry = entries.get(team.pk) if team else None
+        rows.append(MyJam(jam=jam, phase=phase, team=team, entry=entry, next_label=next_label, next_at=next_at))
+    return rows
+
+
+@login_required
+def my_jams(request: HttpRequest) -> HttpResponse:
+    rows = my_jams_list(user=request.user, now=timezone.now())
+    return render(request, "my_jams.html", {"rows": rows})

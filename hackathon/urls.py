@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from jams import urls as jam_urls
 from jams import views as jam_views
 
@@ -17,7 +18,9 @@ urlpatterns = [
     path("jams/", include(([path("<slug:slug>/", pages.jam_detail, name="detail"), *jam_urls.urlpatterns], "jams"))),
     path("jams/", include("submissions.urls")),
     path("jams/", include("judging.urls")),
+    path("accounts/signup/", account_views.account_signup, name="account_signup"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("me/jams/", pages.my_jams, name="my_jams"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("time", views.server_time, name="server_time"),
