@@ -170,6 +170,11 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_colab(self) -> bool:
+        """A notebook that opens in Google Colab: it gets an “Open in Colab” button."""
+        return self.kind == self.Kind.NOTEBOOK and self.url.startswith("https://colab.research.google.com/")
+
 
 class Speaker(models.Model):
     jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="speakers")

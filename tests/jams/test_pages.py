@@ -300,3 +300,15 @@ def test_jam_page_is_composed_above_the_apps(client):
 
     assert match.view_name == "jams:detail"
     assert match.func.__module__ == "hackathon.pages"
+
+
+def test_notebooks_on_colab_get_an_open_in_colab_button(client):
+    jam = JamFactory.running()
+    colab = "https://colab.research.google.com/drive/abc"
+    ResourceFactory(jam=jam, title="Notebook", kind="notebook", url=colab)
+    ResourceFactory(jam=jam, title="Paper", kind="paper", url="https://arxiv.org/abs/1")
+
+    html = client.get(jam.get_absolute_url()).content.decode()
+
+    assert html.count('data-testid="open-in-colab"') == 1
+    assert f'<a class="btn btn-sm btn-warning mt-2" href="{colab}" rel="noopener" data-testid="open-in-colab">' in html
