@@ -8,8 +8,9 @@ page in interleaved rounds (hello, page, hello, page ...), runs the upload surge
 prints one table. Everything it started is stopped at the end, on Ctrl-C or on error.
 
 Knobs: BENCH_SECONDS (per round, 5), BENCH_ROUNDS (3), BENCH_WARMUP (seconds, 1),
-BENCH_LOADGEN (wrk or python; wrk when installed), BENCH_REDIS_URL (a Redis database the
-bench may flush; redis://127.0.0.1:6379/13), BENCH_SURGE (0 skips the upload surge),
+BENCH_LOADGEN (wrk or python; wrk when installed), BENCH_REDIS_URL (the Redis for the
+cache, redis://127.0.0.1:6379/13; the run's keys carry its own prefix and are the only
+ones it deletes), BENCH_SURGE (0 skips the upload surge),
 BENCH_KEEP (1 keeps the temporary folder with the servers' logs), and gunicorn's own
 GUNICORN_WORKERS / GUNICORN_THREADS.
 """
