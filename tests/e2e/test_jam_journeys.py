@@ -75,7 +75,7 @@ def test_countdown_trusts_the_server_clock_and_ends_without_reload(live_server, 
     page.clock.run_for(8_000)
     ended = page.locator("[data-countdown-ended]")
     expect(ended).to_be_visible()
-    expect(ended).to_contain_text("You can now judge entries.")
+    expect(ended).to_contain_text("Submissions are closed and the judges are at work.")
     expect(page.locator("[data-countdown-units]")).to_be_hidden()
 
 

@@ -19,8 +19,8 @@ def test_grace_period_counts_down_late_submissions_then_says_they_closed(live_se
         title="Grace Jam", starts_at=now - timedelta(days=2), submission_deadline=now - timedelta(minutes=1),
         grace_minutes=1,
     )  # fmt: skip
-    # Late submissions close 6 s from now.
-    type(jam).objects.filter(pk=jam.pk).update(submission_deadline=timezone.now() - timedelta(seconds=54))
+    # Late submissions close 20 s from now: time to log in on a busy machine.
+    type(jam).objects.filter(pk=jam.pk).update(submission_deadline=timezone.now() - timedelta(seconds=40))
     member = SignUpFactory(jam=jam).user
 
     page.goto(live_server.url + "/accounts/login/?next=" + jam.get_absolute_url())
@@ -39,7 +39,7 @@ def test_grace_period_counts_down_late_submissions_then_says_they_closed(live_se
 
     # At the close, the script hides the clock and says what is true next.
     ended = page.locator("[data-countdown-ended]")
-    expect(ended).to_be_visible(timeout=10_000)
+    expect(ended).to_be_visible(timeout=30_000)
     expect(ended).to_contain_text("Submissions are closed and the judges are at work.")
     expect(label).to_be_hidden()
 
