@@ -13,18 +13,20 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
-from jams.cache import SITE, jam_scope, public_page, versions_get, versions_token
+from jams.cache import SITE, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
-from jams.selectors import jam_get_for_page, signup_for, signup_summary, testimonial_list
-from judging.models import Criterion, Prize
-from judging.selectors import judge_for
+from jams.selectors import signup_summary, testimonial_list
+from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
-from submissions.selectors import entry_list_latest, entry_of_member
+from submissions.selectors import entry_list_latest
 
 
 @dataclass
@@ -54,35 +56,104 @@ def criteria_shown(*, jam: Jam) -> list[CriterionShown]:
     ]
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """Where the person viewing a jam page stands in it."""
+
+    signup: SignUp | None  # their sign-up (only `show_in_list` is loaded)
+    is_judge: bool
+    entry: Entry | None  # their team's entry (only `state` is loaded)
+
+
+def jam_with_visitor(*, slug: str, user) -> tuple[Jam, Visitor]:
+    """The jam, with the visitor's sign-up, judge role and team's entry, in one query.
+
+    Raw SQL on purpose: this runs on every signed-in view of the busiest page, and
+    building the same query with the ORM's subqueries cost more than the rest of the
+    page put together (measured with `make bench`)."""
+    user_id = user.pk if user.is_authenticated else None
+    tables = {
+        "jam": Jam._meta.db_table,
+        "signup": SignUp._meta.db_table,
+        "judge": Judge._meta.db_table,
+        "entry": Entry._meta.db_table,
+        "member": TeamMembership._meta.db_table,
+    }
+    sql = """
+        SELECT j.*,
+          (SELECT s.show_in_list FROM {signup} s WHERE s.jam_id = j.id AND s.user_id = %s) AS my_signup_shown,
+          (SELECT COUNT(*) FROM {judge} g
+             WHERE g.jam_id = j.id AND g.user_id = %s AND g.removed_at IS NULL) AS my_judge,
+          (SELECT e.state FROM {entry} e JOIN {member} m ON m.team_id = e.team_id
+             WHERE e.jam_id = j.id AND m.user_id = %s LIMIT 1) AS my_entry_state
+        FROM {jam} j WHERE j.slug = %s
+    """.format(**tables)  # noqa: S608 - table names come from the models, values go as parameters
+    jam = next(iter(Jam.objects.raw(sql, [user_id, user_id, user_id, slug])), None)
+    if jam is None:
+        raise Http404("No such jam.")
+    shown = jam.my_signup_shown
+    signup = None if shown is None else SignUp(jam=jam, user=user, show_in_list=bool(shown))
+    entry = None if jam.my_entry_state is None else Entry(jam=jam, state=jam.my_entry_state)
+    return jam, Visitor(signup=signup, is_judge=bool(jam.my_judge), entry=entry)
+
+
+# Replaced on every request by the person's own call to action; never a valid page text.
+CTA_MARK = "\x00jam-cta\x00"
+
+
+@dataclass(frozen=True)
+class JamContent:
+    html: str
+    versions: str
+
+
 @public_page(scopes=lambda slug: [jam_scope(slug)])
 def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    jam = jam_get_for_page(slug=slug)
+    """The jam page. Its content, the same for everyone, is cached per version of the jam
+    (and the site) and phase; only the call to action is rendered for each request."""
+    jam, visitor = jam_with_visitor(slug=slug, user=request.user)
     now = timezone.now()
     changes_at = jam.changes_after(now)
-    versions = versions_get([jam_scope(jam.slug), SITE])
-    context = {
+    phase = jam.phase_at(now)
+    # Until the next phase: the content shows the phase (the countdown, the words).
+    key = f"jam-content:{jam.slug}:{int(changes_at.timestamp()) if changes_at else 'end'}"
+    versions, content = versions_and_copy([jam_scope(jam.slug), SITE], key)
+    if content is None or content.versions != versions:
+        html = render_to_string("jams/_jam_content.html", _jam_content_context(jam, now, phase), request=request)
+        content = JamContent(html=html, versions=versions)
+        cache.set(key, content, 86_400)
+    cta = render_to_string(
+        "jams/_jam_cta.html",
+        {
+            "jam": jam,
+            "phase": phase,
+            "signup": visitor.signup,
+            "accepts_signups": jam.accepts_signups_at(now),
+            "accepts_submissions": jam.accepts_submissions_at(now),
+            "is_judge": visitor.is_judge,
+            "my_entry": visitor.entry,
+        },
+        request=request,
+    )
+    page = mark_safe(content.html.replace(CTA_MARK, cta))  # noqa: S308 - both were rendered by our templates
+    response = render(request, "jams/jam_detail.html", {"jam": jam, "phase": phase, "content": page})
+    response.changes_at = changes_at
+    return response
+
+
+def _jam_content_context(jam: Jam, now: datetime, phase: Phase) -> dict:
+    # Each list is read only if the template shows it.
+    return {
         "jam": jam,
-        "phase": jam.phase_at(now),
+        "phase": phase,
         "now": now,
-        # The header: per person, rendered on every request (anonymous visitors get the
-        # whole page from the cache, so these are for signed-in people only).
-        "signup": signup_for(jam=jam, user=request.user),
-        "accepts_signups": jam.accepts_signups_at(now),
-        "accepts_submissions": jam.accepts_submissions_at(now),
-        "is_judge": judge_for(jam=jam, user=request.user) is not None,
-        "my_entry": SimpleLazyObject(lambda: entry_of_member(jam=jam, user=request.user)),
-        # The body below the header is the same for everyone: it is rendered once per
-        # version of the jam (and phase) and cached; these run only when it is.
-        "body_key": f"{versions_token(versions)}:{changes_at}",
+        "cta": mark_safe(CTA_MARK),  # noqa: S308 - a constant
         "testimonials": SimpleLazyObject(lambda: list(testimonial_list())),
         "latest_entries": SimpleLazyObject(lambda: entry_list_latest(jam=jam)),
         "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
         "prizes": SimpleLazyObject(lambda: list(Prize.objects.filter(jam=jam).order_by("order", "id"))),
         "criteria": SimpleLazyObject(lambda: criteria_shown(jam=jam)),
     }
-    response = render(request, "jams/jam_detail.html", context)
-    response.changes_at = changes_at
-    return response
 
 
 # My jams -------------------------------------------------------------------------------

@@ -145,9 +145,8 @@ class PublicPageCacheMiddleware:
         # One round trip: the scopes' versions and the page's last copy together. The copy
         # names the versions it was made under; any other version makes it stale.
         key = _page_key(request)
-        versions, page = _versions_and_page([*scopes, SITE], key)
-        token = versions_token(versions)
-        if page is None or page.versions != token or page.expired:
+        token, page = versions_and_copy([*scopes, SITE], key)
+        if not isinstance(page, CachedPage) or page.versions != token or page.expired:
             response = self.get_response(request)
             page = _store(key, token, response)
             if page is None:
@@ -178,14 +177,14 @@ def _page_key(request: HttpRequest) -> str:
     return f"page:{PAGE_FORMAT}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def _versions_and_page(scopes: list[str], key: str) -> tuple[dict[str, str], CachedPage | None]:
+def versions_and_copy(scopes: list[str], key: str) -> tuple[str, object | None]:
+    """The token of the scopes' current versions, and what is cached under `key`, in one
+    round trip. A copy is current only if it was made under that same token."""
     version_keys = [VERSION_PREFIX + scope for scope in scopes]
     found = cache.get_many([*version_keys, key])
     if not all(k in found for k in version_keys):
-        return versions_get(scopes), None  # a version was never set or was evicted
-    versions = {k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys}
-    page = found.get(key)
-    return versions, page if isinstance(page, CachedPage) else None
+        return versions_token(versions_get(scopes)), None  # a version never set, or evicted
+    return versions_token({k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys}), found.get(key)
 
 
 # Headers that belong to one response, not to the page.
