@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django import forms
 
 from .models import Criterion, Review
+
+
+@dataclass
+class ScoreField:
+    """A criterion's choice on the review form, with its weight and share of the total."""
+
+    field: forms.BoundField
+    criterion: Criterion
+    weight: Decimal
+    share: int  # percent of the total weight, rounded
 
 
 class ReviewForm(forms.Form):
@@ -32,7 +45,7 @@ class ReviewForm(forms.Form):
                 help_text=criterion.description,
                 choices=[(v, str(v)) for v in range(criterion.scale_low, criterion.scale_high + 1)],
                 coerce=int,
-                widget=forms.RadioSelect(attrs={"class": "score-choice"}),
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 initial=current.get(criterion.pk),
                 error_messages={
                     "required": f"Please score “{criterion.name}”.",
@@ -50,6 +63,21 @@ class ReviewForm(forms.Form):
     @staticmethod
     def field_name(criterion: Criterion) -> str:
         return f"criterion_{criterion.pk}"
+
+    def score_fields(self) -> list[ScoreField]:
+        total = sum((c.weight for c in self.criteria), Decimal(0))
+        return [
+            ScoreField(
+                field=self[self.field_name(c)],
+                criterion=c,
+                weight=c.weight.normalize(),
+                share=round(100 * c.weight / total) if total else 0,
+            )
+            for c in self.criteria
+        ]
+
+    def text_fields(self) -> list[forms.BoundField]:
+        return [self["feedback"], self["private_note"]]
 
     def scores(self) -> dict[int, int]:
         return {c.pk: self.cleaned_data[self.field_name(c)] for c in self.criteria}

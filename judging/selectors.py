@@ -35,34 +35,55 @@ def entries_for_judge(*, judge: Judge) -> QuerySet[Entry]:
 
 
 @dataclass
+class QueueEntry:
+    """An entry in a judge's queue and where their review of it stands: not started,
+    saved, or changed by its team since the judge last saved their review."""
+
+    NOT_STARTED = "not started"
+    SAVED = "saved"
+    CHANGED = "changed since you scored it"
+
+    entry: Entry
+    review: Review | None
+
+    @property
+    def state(self) -> str:
+        if self.review is None:
+            return self.NOT_STARTED
+        return self.CHANGED if self.entry.updated_at > self.review.updated_at else self.SAVED
+
+
+@dataclass
 class Workspace:
-    queue: list[Entry]
-    reviews: list[Review]
+    entries: list[QueueEntry]  # every entry assigned to the judge, with its state
+    queue: list[Entry]  # the assigned entries not started yet
+    reviews: list[Review]  # all their reviews, newest first
+    others: list[QueueEntry]  # reviews of entries beyond their assignments
     assigned: int
     assigned_reviewed: int
 
 
 def judge_workspace(*, judge: Judge) -> Workspace:
-    """The judge's assigned entries still to review, and their reviews so far."""
-    mine = Review.objects.filter(judge=judge, entry_id=OuterRef("pk"))
-    assigned = (
-        entries_for_judge(judge=judge)
-        .filter(assignments__judge=judge)
-        .annotate(reviewed=Exists(mine))
-        .select_related("team")
-        .order_by("id")
+    """The judge's assigned entries with the state of each, and their reviews so far.
+    Two queries."""
+    assigned = list(
+        entries_for_judge(judge=judge).filter(assignments__judge=judge).select_related("team").order_by("id")
     )
-    assigned = list(assigned)
     reviews = list(
         Review.objects.filter(judge=judge, entry__in=entries_for_judge(judge=judge))
         .select_related("entry", "entry__team")
         .order_by("-updated_at")
     )
+    by_entry = {review.entry_id: review for review in reviews}
+    entries = [QueueEntry(entry=entry, review=by_entry.get(entry.pk)) for entry in assigned]
+    assigned_ids = {entry.pk for entry in assigned}
     return Workspace(
-        queue=[e for e in assigned if not e.reviewed],
+        entries=entries,
+        queue=[item.entry for item in entries if item.review is None],
         reviews=reviews,
+        others=[QueueEntry(entry=r.entry, review=r) for r in reviews if r.entry_id not in assigned_ids],
         assigned=len(assigned),
-        assigned_reviewed=sum(1 for e in assigned if e.reviewed),
+        assigned_reviewed=sum(1 for item in entries if item.review is not None),
     )
 
 

@@ -89,11 +89,14 @@ def review(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
 
 
 def _after_save(request: HttpRequest, judge: Judge, entry: Entry) -> HttpResponse:
-    if request.POST.get("then") == "next":
-        following = next_entry_for_judge(judge=judge, after=entry.pk)
-        if following:
-            return redirect("judging:review", slug=judge.jam.slug, entry_id=following.pk)
-        messages.info(request, "That was the last entry waiting for a review. Thank you!")
+    """ "Save" stays on the entry; "Save and next" opens the next one, or the queue when
+    none is left."""
+    if request.POST.get("then") != "next":
+        return redirect("judging:review", slug=judge.jam.slug, entry_id=entry.pk)
+    following = next_entry_for_judge(judge=judge, after=entry.pk)
+    if following:
+        return redirect("judging:review", slug=judge.jam.slug, entry_id=following.pk)
+    messages.info(request, "That was the last entry waiting for a review. Thank you!")
     return redirect("judging:workspace", slug=judge.jam.slug)
 
 

@@ -86,13 +86,24 @@ def judge_reviews_and_saves_and_goes_on(page, base, jam, judge, assigned, artifa
 
     expect(page.get_by_test_id("judge-progress")).to_have_text(f"0 of {len(assigned)} assigned reviewed")
     expect(page.get_by_test_id("judge-queue").get_by_role("link")).to_have_text([e.title for e in assigned])
+    expect(page.get_by_test_id("queue-state")).to_have_text(["Not started"] * len(assigned))
     page.screenshot(path=str(artifacts_dir / "judging-workspace.png"), full_page=True)
 
     page.get_by_test_id("judge-queue").get_by_role("link", name=first.title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(first.title)
     for criterion, value in SCORES.items():
         group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 = weakest, 5 = strongest\)"))
-        group.get_by_label(value, exact=True).check()
+        button = group.locator("label.score-button", has_text=re.compile(rf"^{value}$"))
+        box = button.bounding_box()
+        assert box["width"] >= 40 and box["height"] >= 40, box  # large targets
+        button.click()
+        expect(group.get_by_label(value, exact=True)).to_be_checked()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(f"{base}/jams/{jam.slug}/judge/{first.pk}/")  # Save stays on the entry
+    expect(page.get_by_role("status")).to_have_text(f"Your review of “{first.title}” is saved.")
+    for criterion, value in SCORES.items():
+        group = page.get_by_role("group", name=re.compile(rf"^{criterion} \(1 = weakest, 5 = strongest\)"))
+        expect(group.get_by_label(value, exact=True)).to_be_checked()
     page.get_by_label("Feedback for the team").fill(FEEDBACK)
     page.get_by_label("Private note for the organizers").fill(PRIVATE_NOTE)
     page.screenshot(path=str(artifacts_dir / "judging-review-form.png"), full_page=True)
@@ -107,8 +118,8 @@ def judge_reviews_and_saves_and_goes_on(page, base, jam, judge, assigned, artifa
 
     page.get_by_role("link", name="← Your queue").click()
     expect(page.get_by_test_id("judge-progress")).to_have_text(f"1 of {len(assigned)} assigned reviewed")
-    expect(page.get_by_test_id("judge-queue").get_by_role("link")).to_have_text([e.title for e in assigned[1:]])
-    expect(page.get_by_test_id("judge-reviews").get_by_role("link")).to_have_text([first.title])
+    expect(page.get_by_test_id("judge-queue").get_by_role("link")).to_have_text([e.title for e in assigned])
+    expect(page.get_by_test_id("queue-state")).to_have_text(["Saved"] + ["Not started"] * (len(assigned) - 1))
 
 
 def organizer_awards_the_top_three(page, base, jam, artifacts_dir) -> dict[str, str]:

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -6,6 +7,7 @@ from django.utils import timezone
 
 from judging.models import Assignment, Conflict, Review
 from judging.services import assignments_make
+from submissions.models import Entry
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, TeamFactory, UserFactory
 from tests.judging.conftest import score_form
 
@@ -36,12 +38,79 @@ def test_scoring_every_criterion_saves_and_moves_progress(client, judging_jam, j
     client.force_login(judge.user)
     client.get(f"/jams/{judging_jam.slug}/judge/")
 
-    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 5), follow=True)
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 5))
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
 
     review = Review.objects.get(judge=judge, entry=entries[0])
     assert sorted(review.scores.values_list("value", flat=True)) == [4, 5]
     assert review.feedback == "Clear and careful."
     assert "1 of 3 assigned reviewed" in text(response)
+
+
+def test_save_stays_on_the_entry_with_the_scores_chosen(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    response = client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 2), follow=True)
+
+    assert response.redirect_chain == [(review_url(judging_jam, entries[0]), 302)]
+    html = text(response)
+    assert "Your review of “Entry 0” is saved." in html
+    impact, rigour = judging_jam.criteria.order_by("order")
+    assert re.findall(rf'name="criterion_{impact.pk}" value="(\d)"[^>]* checked>', html) == ["4"]
+    assert re.findall(rf'name="criterion_{rigour.pk}" value="(\d)"[^>]* checked>', html) == ["2"]
+
+
+def test_save_and_next_after_the_last_entry_goes_back_to_the_queue(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    for entry in entries[:2]:
+        client.post(review_url(judging_jam, entry), score_form(judging_jam, 3, 3))
+
+    response = client.post(review_url(judging_jam, entries[2]), score_form(judging_jam, 3, 3, then="next"))
+
+    assert response["Location"] == f"/jams/{judging_jam.slug}/judge/"
+
+
+def test_review_form_shows_each_criterions_weight_and_share(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+
+    html = text(client.get(review_url(judging_jam, entries[0])))
+
+    assert "Weight 2: 67% of the total" in html
+    assert "Weight 1: 33% of the total" in html
+    assert html.count('class="btn btn-outline-primary score-button"') == 10  # two criteria on 1 to 5
+
+
+def test_queue_shows_not_started_saved_and_changed_since_scored(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3))
+    client.post(review_url(judging_jam, entries[1]), score_form(judging_jam, 3, 3))
+    review = Review.objects.get(judge=judge, entry=entries[1])
+    Entry.objects.filter(pk=entries[1].pk).update(updated_at=review.updated_at + timedelta(minutes=1))
+
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    states = [(item.entry.title, item.state) for item in response.context["work"].entries]
+    assert states == [("Entry 0", "saved"), ("Entry 1", "changed since you scored it"), ("Entry 2", "not started")]
+    html = text(response)
+    assert html.count(">Saved</span>") == 1
+    assert html.count(">Not started</span>") == 1
+    assert html.count(">Changed since you scored it</span>") == 1
+
+
+def test_saving_again_after_a_change_marks_the_entry_saved(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3))
+    Entry.objects.filter(pk=entries[0].pk).update(updated_at=timezone.now() + timedelta(seconds=1))
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3))
+    Review.objects.filter(judge=judge).update(updated_at=timezone.now() + timedelta(seconds=2))
+
+    response = client.get(f"/jams/{judging_jam.slug}/judge/")
+
+    assert response.context["work"].entries[0].state == "saved"
 
 
 def test_save_and_next_opens_the_next_entry_in_the_queue(client, judging_jam, judge, entries):
