@@ -87,6 +87,15 @@ def judge_workspace(*, judge: Judge) -> Workspace:
     )
 
 
+def recusals_for_judge(*, judge: Judge) -> list[Conflict]:
+    """The entries this judge recused from (not organizers' conflicts), latest first."""
+    return list(
+        Conflict.objects.filter(judge=judge, source=Conflict.Source.RECUSED)
+        .select_related("entry", "entry__team")
+        .order_by("-created_at", "-id")
+    )
+
+
 def next_entry_for_judge(*, judge: Judge, after: int | None = None) -> Entry | None:
     """Their next assigned entry to review; when none is left, the entry they may review
     that has the fewest reviews and that they have not reviewed yet."""

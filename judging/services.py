@@ -229,6 +229,25 @@ def judge_recuse(*, judge: Judge, entry: Entry, now: datetime | None = None) -> 
 
 
 @transaction.atomic
+def judge_recuse_undo(*, judge: Judge, entry: Entry, now: datetime | None = None) -> Assignment | None:
+    """Take back a recusal until judging ends: the entry can be reviewed again and, once
+    judging has been assigned, is back on the judge's queue. The review deleted by the
+    recusal does not come back. The judge who took the entry over keeps it: one more
+    review does no harm, and taking theirs away could lose work in progress. Returns the
+    assignment restored, if any."""
+    check_judging_open(jam=judge.jam, now=now or timezone.now())
+    deleted, _ = Conflict.objects.filter(judge=judge, entry=entry, source=Conflict.Source.RECUSED).delete()
+    if not deleted:
+        raise NotAllowed("You haven't recused from this entry, so there is nothing to undo.")
+    if not judge_can_review(judge=judge, entry=entry):
+        raise NotAllowed("This entry can't come back to you: it is your team's, or no longer submitted.")
+    if not Jam.objects.filter(pk=judge.jam_id, assignments_made_at__isnull=False).exists():
+        return None
+    assignment, _ = Assignment.objects.get_or_create(judge=judge, entry=entry)
+    return assignment
+
+
+@transaction.atomic
 def conflict_mark(*, judge: Judge, entry: Entry, note: str = "") -> Conflict:
     """An organizer's word that a judge must not review an entry; any assignment goes."""
     conflict, _ = Conflict.objects.update_or_create(

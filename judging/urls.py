@@ -8,5 +8,6 @@ urlpatterns = [
     path("<slug:slug>/judge/", views.workspace, name="workspace"),
     path("<slug:slug>/judge/<int:entry_id>/", views.review, name="review"),
     path("<slug:slug>/judge/<int:entry_id>/recuse/", views.recuse, name="recuse"),
+    path("<slug:slug>/judge/<int:entry_id>/recuse/undo/", views.recuse_undo, name="recuse_undo"),
     path("<slug:slug>/results/", views.results, name="results"),
 ]

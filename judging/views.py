@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jams.cache import jam_scope, public_page
 from jams.models import Jam
@@ -21,9 +21,18 @@ from .selectors import (
     judge_workspace,
     next_entry_for_judge,
     prizes_with_winners,
+    recusals_for_judge,
     results_for_jam,
 )
-from .services import JudgingClosed, NotAllowed, assignments_ensure, check_judging_open, judge_recuse, review_save
+from .services import (
+    JudgingClosed,
+    NotAllowed,
+    assignments_ensure,
+    check_judging_open,
+    judge_recuse,
+    judge_recuse_undo,
+    review_save,
+)
 
 
 def _judge_or_403(request: HttpRequest, slug: str) -> tuple[Jam, Judge | None, HttpResponse | None]:
@@ -47,6 +56,7 @@ def workspace(request: HttpRequest, slug: str) -> HttpResponse:
     assignments_ensure(jam=jam)
     context = {"jam": jam, "judge": judge, "work": judge_workspace(judge=judge)}
     context["next_entry"] = next_entry_for_judge(judge=judge) if not context["work"].queue else None
+    context["recusals"] = recusals_for_judge(judge=judge)
     return render(request, "judging/workspace.html", context)
 
 
@@ -106,19 +116,44 @@ def _review_page(request, jam, entry, form, closed, status: int = 200) -> HttpRe
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def recuse(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    """GET asks for confirmation, saying what is lost; POST recuses."""
     jam, judge, refused = _judge_or_403(request, slug)
     if refused:
         return refused
-    entry = get_object_or_404(Entry, jam=jam, pk=entry_id)
+    entry = get_object_or_404(Entry.objects.select_related("team"), jam=jam, pk=entry_id)
+    if request.method == "GET":
+        if not judge_can_review(judge=judge, entry=entry):
+            raise Http404("This entry is not in your queue.")
+        context = {"jam": jam, "entry": entry, "review": Review.objects.filter(judge=judge, entry=entry).first()}
+        return render(request, "judging/recuse_confirm.html", context)
     try:
         judge_recuse(judge=judge, entry=entry)
     except (NotAllowed, JudgingClosed) as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"You recused from “{entry.title}”. It has left your queue.")
+        messages.success(
+            request,
+            f"You recused from “{entry.title}”. It has left your queue; you can undo this below until judging ends.",
+        )
     return redirect("judging:workspace", slug=slug)
+
+
+@login_required
+@require_POST
+def recuse_undo(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    entry = get_object_or_404(Entry, jam=jam, pk=entry_id)
+    try:
+        judge_recuse_undo(judge=judge, entry=entry)
+    except (NotAllowed, JudgingClosed) as error:
+        messages.error(request, error.message)
+        return redirect("judging:workspace", slug=slug)
+    messages.success(request, f"“{entry.title}” is back in your queue.")
+    return redirect("judging:review", slug=slug, entry_id=entry.pk)
 
 
 @public_page(scopes=lambda slug: [jam_scope(slug)])

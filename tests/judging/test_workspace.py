@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from judging.models import Assignment, Conflict, Review
-from judging.services import assignments_make
+from judging.services import JudgingClosed, assignments_make, conflict_mark, judge_recuse, judge_recuse_undo
 from submissions.models import Entry
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, TeamFactory, UserFactory
 from tests.judging.conftest import score_form
@@ -293,3 +293,78 @@ def test_a_judge_of_another_jam_is_refused(client, judging_jam, entries):
     other = JudgeFactory(jam=JamFactory.judging())
     client.force_login(other.user)
     assert client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 3, 3)).status_code == 403
+
+
+def recuse_url(jam, entry) -> str:
+    return f"/jams/{jam.slug}/judge/{entry.pk}/recuse/"
+
+
+def test_recuse_asks_first_and_says_the_review_is_lost(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4))
+
+    response = client.get(recuse_url(judging_jam, entries[0]))
+
+    html = text(response)
+    assert response.status_code == 200
+    assert "can't be restored, even if you undo the recusal" in html
+    assert "Recuse me and delete my review" in html
+    assert Review.objects.filter(judge=judge, entry=entries[0]).exists()
+    assert not Conflict.objects.exists()
+
+
+def test_recuse_confirmation_without_a_review_mentions_no_loss(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+
+    html = text(client.get(recuse_url(judging_jam, entries[1])))
+
+    assert "can't be restored" not in html
+    assert ">Recuse me</button>" in html
+
+
+def test_recuse_confirmation_of_an_entry_not_yours_is_404(client, judging_jam, judge, entries):
+    conflict_mark(judge=judge, entry=entries[2])
+    client.force_login(judge.user)
+
+    assert client.get(recuse_url(judging_jam, entries[2])).status_code == 404
+
+
+def test_undo_a_recusal_brings_the_entry_back_without_the_review(client, judging_jam, judge, entries):
+    client.force_login(judge.user)
+    client.get(f"/jams/{judging_jam.slug}/judge/")
+    client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4))
+    client.post(recuse_url(judging_jam, entries[0]))
+    workspace = text(client.get(f"/jams/{judging_jam.slug}/judge/"))
+    assert "Entries you recused from" in workspace
+
+    response = client.post(recuse_url(judging_jam, entries[0]) + "undo/", follow=True)
+
+    assert response.redirect_chain == [(review_url(judging_jam, entries[0]), 302)]
+    assert "“Entry 0” is back in your queue." in text(response)
+    assert not Conflict.objects.filter(judge=judge).exists()
+    assert Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
+    assert not Review.objects.filter(judge=judge, entry=entries[0]).exists()
+    after = client.get(f"/jams/{judging_jam.slug}/judge/")
+    states = {item.entry.title: item.state for item in after.context["work"].entries}
+    assert states["Entry 0"] == "not started"
+    assert after.context["recusals"] == []
+
+
+def test_undo_is_refused_once_judging_has_ended(judging_jam, judge, entries):
+    judge_recuse(judge=judge, entry=entries[0])
+
+    with pytest.raises(JudgingClosed):
+        judge_recuse_undo(judge=judge, entry=entries[0], now=judging_jam.judging_ends_at)
+
+    assert Conflict.objects.filter(judge=judge, entry=entries[0]).exists()
+
+
+def test_undo_cannot_lift_an_organizers_conflict(client, judging_jam, judge, entries):
+    conflict_mark(judge=judge, entry=entries[1], note="Same lab")
+    client.force_login(judge.user)
+
+    response = client.post(recuse_url(judging_jam, entries[1]) + "undo/", follow=True)
+
+    assert "You haven't recused from this entry" in text(response)
+    assert Conflict.objects.filter(judge=judge, entry=entries[1], source="organizer").exists()
