@@ -8,10 +8,12 @@ link (judging) beside the jam's own parts, is put together here. Its URL stays
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -107,10 +109,57 @@ class JamContent:
     versions: str
 
 
+@dataclass(frozen=True)
+class PersonalPage:
+    html: bytes
+    versions: str
+    expires_at: datetime | None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+
+def _personal_key(request: HttpRequest, slug: str) -> str | None:
+    """Where a signed-in person's own copy of a jam page is kept: under their user, their
+    session and their CSRF cookie (the page's log-out form carries a token made from it),
+    so it is never served to anyone else, nor to them after they log in again. None when
+    a message waits for them: that page is shown once, never kept."""
+    if "messages" in request.COOKIES or request.session.get("_messages"):
+        return None
+    private = f"{request.session.session_key}:{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}"
+    digest = hashlib.blake2b(private.encode(), digest_size=16).hexdigest()
+    return f"jam-page:{slug}:{request.user.pk}:{digest}"
+
+
+def _csrf_cookie_kept(request: HttpRequest) -> bool:
+    """Whether the page's CSRF token came from the cookie the request brought (not a new
+    secret this response is about to set, which the key could not name)."""
+    brought = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    return bool(brought) and request.META.get("CSRF_COOKIE") == brought
+
+
 @public_page(scopes=lambda slug: [jam_scope(slug)])
 def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The jam page. Its content, the same for everyone, is cached per version of the jam
-    (and the site) and phase; only the call to action is rendered for each request."""
+    """The jam page. Anonymous visitors get it whole from the cache (the middleware), and a
+    signed-in person their own copy, both per version of the jam (and the site) and
+    phase. When a page must be made, its content, the same for everyone, comes from the
+    cache too, and only the call to action is rendered for the person."""
+    scopes = [jam_scope(slug), SITE]
+    personal_key = _personal_key(request, slug) if request.user.is_authenticated else None
+    if personal_key:
+        token, copy = versions_and_copy(scopes, personal_key)
+        if isinstance(copy, PersonalPage) and copy.versions == token and not copy.expired:
+            return HttpResponse(copy.html)
+    response = _jam_page(request, slug)
+    if personal_key and response.status_code == 200 and _csrf_cookie_kept(request):
+        # Stored under the versions read before the page was made: a write meanwhile
+        # leaves this copy stale at once.
+        cache.set(personal_key, PersonalPage(response.content, token, response.changes_at), 86_400)
+    return response
+
+
+def _jam_page(request: HttpRequest, slug: str) -> HttpResponse:
     jam, visitor = jam_with_visitor(slug=slug, user=request.user)
     now = timezone.now()
     changes_at = jam.changes_after(now)

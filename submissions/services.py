@@ -87,6 +87,7 @@ def team_create(*, jam: Jam, user: User, name: str, now: datetime | None = None)
         with transaction.atomic():
             team = Team.objects.create(jam=jam, name=name, created_by=user)
             TeamMembership.objects.create(team=team, user=user, jam=jam)
+            pages_changed(jam=jam)  # the person's own copy of the jam page shows their team
     except IntegrityError:
         raise TeamError("That team name was just taken, or you just joined a team. Please try again.") from None
     return team
@@ -109,6 +110,7 @@ def team_join(*, team: Team, user: User, now: datetime | None = None) -> TeamMem
     if size >= jam.max_team_size:
         raise TeamError(f"“{team.name}” is full: teams in {jam.title} have at most {jam.max_team_size} members.")
     _ensure_signed_up(jam=jam, user=user)
+    pages_changed(jam=jam)  # the person's own copy of the jam page shows their team's entry
     return TeamMembership.objects.create(team=team, user=user, jam=jam)
 
 
@@ -138,6 +140,7 @@ def team_leave(*, membership: TeamMembership, now: datetime | None = None) -> No
             "You're the last member of a team with an entry. Ask the organizers to withdraw the entry instead."
         )
     membership.delete()
+    pages_changed(jam=team.jam)
     if not others:
         team.delete()
 

@@ -409,3 +409,92 @@ def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, run
     assert wait_until(lambda: f"[{task_id}] succeeded" in log.read_text(errors="replace"), timeout=30)
     assert Entry.objects.get(pk=entry.pk).thumbnails_ready
     assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
+
+
+# A signed-in person's own copy of the jam page -----------------------------------------
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_each_person_gets_their_own_copy_of_the_jam_page(running_jam):
+    submitted = EntryFactory(team__jam=running_jam, slides="jams/x/entries/1/slides.pdf")
+    with_entry = submitted.team.memberships.get().user  # signed up with the team
+    without = SignUpFactory(jam=running_jam).user
+    first, second = _signed_in(with_entry), _signed_in(without)
+
+    pages = [text(client.get(running_jam.get_absolute_url())) for client in (first, second, first, second)]
+
+    assert [("Edit your entry" in page, "Submit entry!" in page) for page in pages] == [
+        (True, False),
+        (False, True),
+        (True, False),
+        (False, True),
+    ]
+    assert with_entry.display_name in pages[2].split("</nav>")[0]
+    assert with_entry.display_name not in pages[3].split("</nav>")[0]
+
+
+def test_a_persons_copy_is_served_again_without_a_query_for_the_page(running_jam):
+    from tests.querycount import count_queries
+
+    client = _signed_in(SignUpFactory(jam=running_jam).user)
+    client.get(running_jam.get_absolute_url())  # sets the CSRF cookie: not kept
+    client.get(running_jam.get_absolute_url())  # kept
+
+    response = client.get(running_jam.get_absolute_url())
+    warm = count_queries(lambda: client.get(running_jam.get_absolute_url()), cold=False)
+
+    assert response.context is None  # the stored copy, no template rendered
+    assert warm == 2  # the session and the user, as on every signed-in request
+
+
+def test_a_persons_own_submission_shows_on_their_next_view(running_jam, commit):
+    team = TeamFactory(jam=running_jam)
+    member = team.memberships.get().user
+    client = _signed_in(member)
+    client.get(running_jam.get_absolute_url())
+    assert "Submit entry!" in text(client.get(running_jam.get_absolute_url()))
+    slides = upload("slides.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+    commit(
+        lambda: entry_save(
+            team=team,
+            user=member,
+            data={"title": "T", "abstract": "A", "authors": "B"},
+            files=EntryFiles(slides=(slides, _pdf()), image=None),
+            version=None,
+            submit=True,
+        )
+    )
+
+    assert "Edit your entry" in text(client.get(running_jam.get_absolute_url()))
+
+
+def test_joining_a_team_shows_its_entry_on_the_next_view(running_jam, commit):
+    from submissions.services import team_join
+
+    entry = EntryFactory(team__jam=running_jam, slides="jams/x/entries/1/slides.pdf")
+    newcomer = SignUpFactory(jam=running_jam).user
+    client = _signed_in(newcomer)
+    assert "Submit entry!" in text(client.get(running_jam.get_absolute_url()))
+
+    commit(lambda: team_join(team=entry.team, user=newcomer))
+
+    assert "Edit your entry" in text(client.get(running_jam.get_absolute_url()))
+
+
+def test_a_message_is_shown_once_and_never_kept_in_a_persons_copy(running_jam, django_capture_on_commit_callbacks):
+    client = _signed_in(UserFactory())
+    client.get(running_jam.get_absolute_url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        after_signup = client.post(f"/jams/{running_jam.slug}/signup/", {"show_in_list": "on"}, follow=True)
+    again = client.get(running_jam.get_absolute_url())
+
+    assert "You have successfully been signed up!" in text(after_signup)
+    assert "You have successfully been signed up!" not in text(again)
+    assert "You're signed up" in text(again)
