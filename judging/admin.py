@@ -4,7 +4,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +18,7 @@ from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
-from .selectors import judge_diagnostics
+from .selectors import judge_diagnostics, results_audience
 from .services import (
     AlreadyPublished,
     NotAllowed,
@@ -281,6 +281,43 @@ def _award_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
     return redirect(request.path)
 
 
+def publish_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: int) -> HttpResponse:
+    """The results page's Publish button: GET asks for confirmation, POST publishes."""
+    jam = get_object_or_404(Jam, pk=jam_id)
+    if not model_admin.has_change_permission(request, jam):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        _publish(model_admin, request, jam)
+        return redirect("admin:jams_jam_results", jam_id=jam.pk)
+    return publish_confirm_page(model_admin, request, [jam], form_action=request.path, hidden=[])
+
+
+def publish_confirm_page(
+    model_admin: admin.ModelAdmin, request: HttpRequest, jams: list[Jam], *, form_action: str, hidden: list
+) -> HttpResponse:
+    audiences = [results_audience(jam=jam) for jam in jams if not jam.results_published]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Publish the results?",
+        "audiences": audiences,
+        "already": [jam for jam in jams if jam.results_published],
+        "total": sum(a.count for a in audiences),
+        "form_action": form_action,
+        "hidden": hidden,
+        "opts": Jam._meta,
+    }
+    return TemplateResponse(request, "admin/judging/publish_confirm.html", context)
+
+
+def _publish(model_admin: admin.ModelAdmin, request: HttpRequest, jam: Jam) -> None:
+    try:
+        results_publish(jam=jam)
+    except AlreadyPublished as error:
+        model_admin.message_user(request, error.message, messages.ERROR)
+    else:
+        model_admin.message_user(request, f"{jam.title}: results published; participants are being emailed.")
+
+
 def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
     """Every figure per entry, then every review with its scores and notes, then the judges."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -355,7 +392,12 @@ class JamAdmin(JamBaseAdmin):
                 "<int:jam_id>/results/",
                 self.admin_site.admin_view(lambda request, jam_id: results_view(self, request, jam_id)),
                 name="jams_jam_results",
-            )
+            ),
+            path(
+                "<int:jam_id>/results/publish/",
+                self.admin_site.admin_view(lambda request, jam_id: publish_view(self, request, jam_id)),
+                name="jams_jam_results_publish",
+            ),
         ]
         return extra + super().get_urls()
 
@@ -372,14 +414,15 @@ class JamAdmin(JamBaseAdmin):
             self.message_user(request, f"{jam.title}: {added} new assignments.", messages.SUCCESS)
 
     @admin.action(description="Publish the results of the selected jams (emails every participant)")
-    def publish_results(self, request: HttpRequest, queryset: QuerySet[Jam]) -> None:
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[Jam]) -> HttpResponse | None:
+        """First a page saying who will be emailed and how many; publishes once confirmed."""
+        if request.POST.get("confirm") != "yes":
+            selected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+            hidden = [("action", "publish_results"), *(("_selected_action", pk) for pk in selected)]
+            return publish_confirm_page(self, request, list(queryset), form_action="", hidden=hidden)
         for jam in queryset:
-            try:
-                results_publish(jam=jam)
-            except AlreadyPublished as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                self.message_user(request, f"{jam.title}: results published; participants are being emailed.")
+            _publish(self, request, jam)
+        return None
 
 
 admin.site.unregister(Jam)

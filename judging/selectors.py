@@ -6,10 +6,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from jams.models import Jam
+from jams.models import Jam, SignUp
 from submissions.models import Entry, TeamMembership
 
-from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsNotice, Review, Score
 from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse
 
 
@@ -234,3 +234,20 @@ def team_feedback(*, entry: Entry) -> TeamFeedback:
         prizes=[award.prize for award in Award.objects.filter(entry=entry).select_related("prize")],
         feedback=[review.feedback for review in row.reviews if review.feedback],
     )
+
+
+@dataclass
+class ResultsAudience:
+    jam: Jam
+    count: int  # people the announcement will email
+    sample: list[User]  # the first of them, by name
+
+
+def results_audience(*, jam: Jam, sample: int = 50) -> ResultsAudience:
+    """Who publishing the results will email: everyone signed up to the jam who hasn't
+    been told yet (results_announce sends to the same people). Two queries."""
+    told = ResultsNotice.objects.filter(jam=jam).values("user_id")
+    users = User.objects.filter(
+        pk__in=SignUp.objects.filter(jam=jam).exclude(user_id__in=told).values("user_id")
+    ).order_by("display_name", "email")
+    return ResultsAudience(jam=jam, count=users.count(), sample=list(users[:sample]))

@@ -146,6 +146,9 @@ def organizer_publishes(page, base, jam) -> None:
     row.get_by_role("checkbox").check()
     page.get_by_role("combobox", name="Action").select_option(label=PUBLISH)
     page.get_by_role("button", name="Go").click()
+    told = SignUp.objects.filter(jam=jam).count()
+    expect(page.get_by_test_id("publish-count")).to_contain_text(f"{told} people")
+    page.get_by_role("button", name=f"Yes, publish and email {told} people").click()
     published = f"{jam.title}: results published; participants are being emailed."
     expect(page.locator(".messagelist")).to_have_text(published)
 

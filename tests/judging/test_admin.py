@@ -4,9 +4,10 @@ from html import unescape
 
 import pytest
 
-from judging.models import Assignment, Award, Conflict, Judge
+from jams.models import SignUp
+from judging.models import Assignment, Award, Conflict, Judge, ResultsNotice
 from judging.services import assignments_make, review_save
-from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, UserFactory
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, SignUpFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +121,58 @@ def test_results_table_is_for_organizers_only(client, judging_jam):
     assert client.get(results_url(judging_jam)).status_code == 302
 
 
+def test_publish_action_asks_first_naming_who_is_emailed(client, organizer, judging_jam, scored):
+    SignUpFactory(jam=judging_jam, user=UserFactory(display_name="Pat Participant", email="pat@example.com"))
+    SignUpFactory(jam=judging_jam, user=UserFactory(display_name="Quinn", email="quinn@example.com"))
+    told = SignUpFactory(jam=judging_jam, user=UserFactory(email="told@example.com"))
+    ResultsNotice.objects.create(jam=judging_jam, user=told.user)
+
+    response = client.post("/admin/jams/jam/", {"action": "publish_results", "_selected_action": [judging_jam.pk]})
+
+    html = unescape(response.content.decode())
+    judging_jam.refresh_from_db()
+    assert judging_jam.results_published_at is None
+    expected = SignUp.objects.filter(jam=judging_jam).exclude(user=told.user).count()
+    assert expected == 2 + len(scored)  # each entry's team member is signed up too
+    assert f"{expected} people" in html
+    assert "Pat Participant <pat@example.com>" in html
+    assert "Quinn <quinn@example.com>" in html
+    assert "told@example.com" not in html
+    assert f'value="Yes, publish and email {expected} people"' in html
+
+
+def test_results_page_publish_button_asks_then_publishes(
+    client, organizer, judging_jam, scored, mailoutbox, django_capture_on_commit_callbacks
+):
+    SignUp.objects.filter(jam=judging_jam).delete()
+    SignUpFactory(jam=judging_jam, user=UserFactory(email="pat@example.com"))
+    assert f"{results_url(judging_jam)}publish/" in client.get(results_url(judging_jam)).content.decode()
+
+    page = client.get(f"{results_url(judging_jam)}publish/")
+    assert "1 person" in unescape(page.content.decode())
+    judging_jam.refresh_from_db()
+    assert judging_jam.results_published_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{results_url(judging_jam)}publish/", {"confirm": "yes"})
+
+    judging_jam.refresh_from_db()
+    assert response["Location"] == results_url(judging_jam)
+    assert judging_jam.results_published_at is not None
+    assert [m.to for m in mailoutbox] == [["pat@example.com"]]
+
+
+def test_results_publish_page_refuses_staff_without_change_permission(client, judging_jam):
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.post(f"{results_url(judging_jam)}publish/", {"confirm": "yes"})
+
+    judging_jam.refresh_from_db()
+    assert response.status_code == 403
+    assert judging_jam.results_published_at is None
+
+
 def test_publish_action_publishes_once(client, organizer, judging_jam, scored):
-    data = {"action": "publish_results", "_selected_action": [judging_jam.pk]}
+    data = {"action": "publish_results", "_selected_action": [judging_jam.pk], "confirm": "yes"}
 
     client.post("/admin/jams/jam/", data)
     judging_jam.refresh_from_db()
