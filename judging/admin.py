@@ -50,7 +50,7 @@ class PrizeInline(admin.TabularInline):
 class AwardInline(admin.TabularInline):
     model = Award
     extra = 0
-    raw_id_fields = ["entry"]
+    autocomplete_fields = ["entry"]
 
 
 @admin.register(Prize)
@@ -74,6 +74,7 @@ class JudgeAdmin(admin.ModelAdmin):
     list_display = ["user", "jam", "max_entries", "load", "reviewed", "status", "invited_at"]
     list_filter = ["jam", "excluded_from_results", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "user__display_name"]
+    ordering = ["user__display_name", "id"]  # Meta's ordering is dropped by the counts' GROUP BY
     list_select_related = ["user", "jam"]
     raw_id_fields = ["user"]
     readonly_fields = ["excluded_from_results", "removed_at"]
@@ -171,12 +172,33 @@ class _AbortSave(Exception):
     pass
 
 
+class ConflictForm(forms.ModelForm):
+    class Meta:
+        model = Conflict
+        fields = ["judge", "entry", "note"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        judge, entry = cleaned.get("judge"), cleaned.get("entry")
+        if judge and entry and judge.jam_id != entry.jam_id:
+            raise ValidationError(
+                f"“{entry}” is an entry of {entry.jam.title}, but {judge.user.display_name} judges "
+                f"{judge.jam.title}: pick an entry of the judge's jam."
+            )
+        return cleaned
+
+
 @admin.register(Conflict)
 class ConflictAdmin(admin.ModelAdmin):
+    """Judge and entry are picked by name (autocomplete searches the judges' and the
+    entries' admins: judge name or email; entry title or team name)."""
+
+    form = ConflictForm
     list_display = ["judge", "entry", "source", "note", "created_at"]
     list_filter = ["source", "judge__jam"]
-    raw_id_fields = ["judge", "entry"]
-    list_select_related = ["judge__user", "entry"]
+    search_fields = ["judge__user__display_name", "judge__user__email", "entry__title", "entry__team__name"]
+    autocomplete_fields = ["judge", "entry"]
+    list_select_related = ["judge__user", "judge__jam", "entry"]
     fields = ["judge", "entry", "note"]
 
     def save_model(self, request, obj, form, change):

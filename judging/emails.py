@@ -42,6 +42,18 @@ def judge_invite_message(*, judge: Judge) -> EmailMultiAlternatives:
     return _message("judge_invite", context, [user.email])
 
 
+def judge_added_message(*, judge: Judge) -> EmailMultiAlternatives:
+    """For a judge who already has an account: no password to set, just where to judge."""
+    context = {
+        "judge": judge,
+        "jam": judge.jam,
+        "user": judge.user,
+        "login_url": settings.SITE_URL + reverse("login"),
+        "workspace_url": settings.SITE_URL + reverse("judging:workspace", kwargs={"slug": judge.jam.slug}),
+    }
+    return _message("judge_added", context, [judge.user.email])
+
+
 def results_message(*, jam: Jam, user: User) -> EmailMultiAlternatives:
     context = {
         "jam": jam,

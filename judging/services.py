@@ -45,20 +45,19 @@ def check_judging_open(*, jam: Jam, now: datetime) -> None:
 
 @transaction.atomic
 def judge_add(*, jam: Jam, email: str, display_name: str = "", max_entries: int | None = None) -> Judge:
-    """Make a person a judge of a jam. Someone without an account gets one, with no
-    password, and an invitation to set it (sent after commit)."""
+    """Make a person a judge of a jam and email them (after commit). Someone without an
+    account gets one, with no password, and an invitation to set it; an existing account
+    is told where to judge."""
     email = User.objects.normalize_email(email)
     user = User.objects.filter(email__iexact=email).first()
-    invite = user is None
-    if invite:
+    if user is None:
         user = User.objects.create_user(email=email, display_name=display_name or email.split("@")[0], password=None)
     judge, created = Judge.objects.get_or_create(jam=jam, user=user, defaults={"max_entries": max_entries})
     if not created:
         raise ValidationError(f"{user.display_name} is already a judge of {jam.title}.")
-    if invite:
-        from .tasks import judge_invite_task
+    from .tasks import judge_invite_task
 
-        transaction.on_commit(lambda: judge_invite_task.delay(judge_id=judge.pk))
+    transaction.on_commit(lambda: judge_invite_task.delay(judge_id=judge.pk))
     return judge
 
 
@@ -92,8 +91,14 @@ def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
 
 
 def judge_invite_send(*, judge_id: int) -> bool:
-    """Email a new judge a link to set their password, once."""
-    from .emails import judge_invite_message
+    """Email a new judge, once: a link to set their password if their account has none
+    yet, else a note that they judge the jam, with the link to their queue."""
+    from .emails import judge_added_message, judge_invite_message
+
+    def message(judge: Judge):
+        if judge.user.has_usable_password():
+            return judge_added_message(judge=judge)
+        return judge_invite_message(judge=judge)
 
     def mark_sent(judge: Judge) -> None:
         judge.invited_at = timezone.now()
@@ -101,7 +106,7 @@ def judge_invite_send(*, judge_id: int) -> bool:
 
     return send_once(
         Judge.objects.select_related("jam", "user").filter(pk=judge_id, invited_at__isnull=True),
-        message=lambda judge: judge_invite_message(judge=judge),
+        message=message,
         mark_sent=mark_sent,
     )
 

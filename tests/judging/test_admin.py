@@ -242,3 +242,44 @@ def test_results_award_without_a_prize_chosen_says_so(client, organizer, judging
     response = client.post(results_url(judging_jam), {"prize": "", "entry": scored[0].pk}, follow=True)
     assert "Choose a prize first" in unescape(response.content.decode())
     assert not Award.objects.exists()
+
+
+def test_conflict_form_picks_judge_and_entry_by_autocomplete(client, organizer, judging_jam, judge, entries):
+    page = client.get("/admin/judging/conflict/add/").content.decode()
+    assert page.count("admin-autocomplete") >= 2
+    assert 'name="judge"' in page and 'name="entry"' in page
+
+    def search(field: str, term: str) -> list[str]:
+        params = {"app_label": "judging", "model_name": "conflict", "field_name": field, "term": term}
+        return [r["text"] for r in client.get("/admin/autocomplete/", params).json()["results"]]
+
+    entries[1].team.name = "Owls of Minerva"
+    entries[1].team.save()
+    assert search("entry", "owls") == ["Entry 1"]
+    assert search("judge", "jules") == [str(judge)]
+
+
+def test_conflict_between_a_judge_and_another_jams_entry_is_refused(client, organizer, judging_jam, judge):
+    stranger = EntryFactory(team__jam=JamFactory.judging(), title="Elsewhere")
+
+    response = client.post("/admin/judging/conflict/add/", {"judge": judge.pk, "entry": stranger.pk, "note": ""})
+
+    assert response.status_code == 200
+    assert "pick an entry of the judge's jam" in unescape(response.content.decode())
+    assert not Conflict.objects.exists()
+
+
+def test_adding_an_existing_account_as_judge_in_the_admin_emails_them(
+    client, organizer, judging_jam, mailoutbox, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="known@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/judging/judge/add/",
+            {"jam": judging_jam.pk, "email": "known@example.com", "display_name": "", "max_entries": ""},
+        )
+
+    assert Judge.objects.get(jam=judging_jam).user == person
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["known@example.com"], f"You're a judge of {judging_jam.title}")
+    ]

@@ -157,14 +157,23 @@ def test_judge_added_without_an_account_is_invited_to_set_a_password(
     assert "Choose a new password" in text(page)
 
 
-def test_judge_added_with_an_account_gets_no_invitation(judging_jam, mailoutbox, django_capture_on_commit_callbacks):
-    from judging.services import judge_add
+def test_judge_added_with_an_account_is_emailed_where_to_judge(
+    judging_jam, mailoutbox, django_capture_on_commit_callbacks
+):
+    from judging.services import judge_add, judge_invite_send
 
     person = UserFactory(email="known@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         judge = judge_add(jam=judging_jam, email="KNOWN@example.com")
+
     assert judge.user == person
-    assert mailoutbox == []
+    (message,) = mailoutbox
+    assert message.to == ["known@example.com"]
+    assert message.subject == f"You're a judge of {judging_jam.title}"
+    assert f"http://127.0.0.1:8000/jams/{judging_jam.slug}/judge/" in message.body
+    assert "/accounts/reset/" not in message.body  # they have a password already
+    assert judge_invite_send(judge_id=judge.pk) is False  # once only
+    assert len(mailoutbox) == 1
 
 
 def test_adding_the_same_judge_twice_is_refused(judging_jam):
