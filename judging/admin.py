@@ -244,8 +244,9 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
         return _award_from_post(request, jam)
     results, judges = judge_diagnostics(jam=jam)
     criteria, rows = results.criteria, results.rows
-    if request.GET.get("format") == "csv":
-        return results_csv(jam, criteria, rows, judges)
+    export = CSV_EXPORTS.get(request.GET.get("format", ""))
+    if export:
+        return export(jam, criteria, rows, judges)
     sort = request.GET.get("o", "rank")
     rows.sort(key=SORTS.get(sort, SORTS["rank"]))
     awards = {}
@@ -340,11 +341,15 @@ def _publish(model_admin: admin.ModelAdmin, request: HttpRequest, jam: Jam) -> N
         model_admin.message_user(request, f"{jam.title}: results published; participants are being emailed.")
 
 
-def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
-    """Every figure per entry, then every review with its scores and notes, then the judges."""
+def _csv_response(jam: Jam, name: str) -> tuple[HttpResponse, csv.writer]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{jam.slug}-results.csv"'
-    writer = csv.writer(response)
+    response["Content-Disposition"] = f'attachment; filename="{jam.slug}-{name}.csv"'
+    return response, csv.writer(response)
+
+
+def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
+    """One table, one row per entry with every figure. Reviews and judges have their own."""
+    response, writer = _csv_response(jam, "results")
     names = [c.name for c in criteria]
     writer.writerow([
         "rank", "tied", "too close to call", "entry id", "title", "team", "reviews", "spread", *names,
@@ -358,8 +363,15 @@ def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -
             csv_safe(row.entry.team.name), f.review_count, _fmt(f.spread), *means,
             _fmt(f.weighted), _fmt(f.weighted_se), _fmt(f.calibrated), _fmt(f.calibrated_se),
         ])  # fmt: skip
-    writer.writerow([])
-    writer.writerow(["entry id", "title", "judge", "judge email", *names, "feedback", "private note"])
+    return response
+
+
+def reviews_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
+    """One row per review: its scores, feedback and private note."""
+    response, writer = _csv_response(jam, "reviews")
+    writer.writerow(
+        ["entry id", "title", "judge", "judge email", *[c.name for c in criteria], "feedback", "private note"]
+    )
     for row in rows:
         for review in row.reviews:
             values = {s.criterion_id: s.value for s in review.scores.all()}
@@ -368,7 +380,12 @@ def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -
                 csv_safe(review.judge.user.email), *[values.get(c.pk, "") for c in criteria],
                 csv_safe(review.feedback), csv_safe(review.private_note),
             ])  # fmt: skip
-    writer.writerow([])
+    return response
+
+
+def judges_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -> HttpResponse:
+    """One row per judge: the diagnostics of the results page's judges table."""
+    response, writer = _csv_response(jam, "judges")
     writer.writerow([
         "judge", "judge email", "reviews done", "reviews left", "bias (points; below 0 is harsh)",
         "agreement with the other judges", "same score for every entry", "left out of the results", "removed",
@@ -381,6 +398,9 @@ def results_csv(jam: Jam, criteria: list[Criterion], rows: list, judges: list) -
             _yes(judge_row.judge.removed_at is not None),
         ])  # fmt: skip
     return response
+
+
+CSV_EXPORTS = {"csv": results_csv, "reviews-csv": reviews_csv, "judges-csv": judges_csv}
 
 
 def _fmt(value: float | None) -> str:

@@ -83,19 +83,26 @@ def test_results_csv_has_every_figure_and_every_review(client, organizer, judgin
         "1", "", "yes", str(scored[0].pk), "Entry 0", scored[0].team.name, "1", "0.0000", "5.0000", "3.0000",
         total, "", total, "",
     ]  # fmt: skip
-    review_header = rows.index(
-        ["entry id", "title", "judge", "judge email", "Impact", "Rigour", "feedback", "private note"]
-    )
-    assert rows[review_header + 1] == [
-        str(scored[0].pk),
-        "Entry 0",
-        "Ada Judge",
-        "ada@example.com",
-        "5",
-        "3",
-        "Nice 0",
-        "'=secret 0",
-    ]
+    assert len(rows) == 1 + len(scored)  # one rectangular table: a header, then one row per entry
+    assert {len(row) for row in rows} == {len(rows[0])}
+
+
+def test_reviews_csv_has_every_review(client, organizer, judging_jam, scored):
+    response = client.get(results_url(judging_jam), {"format": "reviews-csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Disposition"] == f'attachment; filename="{judging_jam.slug}-reviews.csv"'
+    assert rows[0] == ["entry id", "title", "judge", "judge email", "Impact", "Rigour", "feedback", "private note"]
+    assert rows[1] == [str(scored[0].pk), "Entry 0", "Ada Judge", "ada@example.com", "5", "3", "Nice 0", "'=secret 0"]
+    assert len(rows) == 1 + 3
+
+
+def test_judges_csv_has_one_row_per_judge(client, organizer, judging_jam, scored):
+    response = client.get(results_url(judging_jam), {"format": "judges-csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["judge", "judge email", "reviews done", "reviews left"]
+    assert [row[:3] for row in rows[1:]] == [["Ada Judge", "ada@example.com", "3"]]
 
 
 def test_results_award_a_prize_and_remove_it(client, organizer, judging_jam, scored):
