@@ -24,14 +24,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import get_path_info
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.cookie import parse_cookie
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 
 VERSION_PREFIX = "pagever:"
 
@@ -93,7 +97,7 @@ def versions_token(versions: dict[str, str]) -> str:
 
 
 # Bumped whenever CachedPage changes, so a new release never reads an old release's copies.
-PAGE_FORMAT = 3
+PAGE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,10 @@ def public_page(scopes: Callable[..., Iterable[str]]) -> Callable:
 
 
 class PublicPageCacheMiddleware:
-    """Anonymous visitors' public pages, whole, from the cache; placed right after
-    whitenoise, so a hit skips sessions, CSRF, authentication and the view.
+    """Anonymous visitors' public pages, whole, from the cache. The first middleware, so a
+    page is stored with every header the others add, and a hit skips sessions, CSRF,
+    authentication and the view. (In production `PublicPageWSGICache` answers hits even
+    before Django builds a request; this middleware then only stores what it missed.)
 
     A request counts as anonymous only when it carries neither a session cookie nor a
     messages cookie: nothing about the visitor can then be on the page. A page is stored
@@ -139,14 +145,11 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        scopes = self._scopes(request)
-        if scopes is None:
+        found = request.META.get(LOOKED_UP) or page_lookup(request.META)
+        if found is None:
             return self.get_response(request)
-        # One round trip: the scopes' versions and the page's last copy together. The copy
-        # names the versions it was made under; any other version makes it stale.
-        key = _page_key(request)
-        token, page = versions_and_copy([*scopes, SITE], key)
-        if not isinstance(page, CachedPage) or page.versions != token or page.expired:
+        key, token, page = found
+        if page is None:
             response = self.get_response(request)
             page = _store(key, token, response)
             if page is None:
@@ -156,25 +159,73 @@ class PublicPageCacheMiddleware:
             response[header] = value
         return get_conditional_response(request, etag=page.etag, response=response)
 
-    @staticmethod
-    def _scopes(request: HttpRequest) -> list[str] | None:
-        """The page's scopes if this request may get, and give, the page everyone sees."""
-        if request.method not in ("GET", "HEAD"):
-            return None
-        if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
-            return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        scopes = getattr(match.func, "public_page_scopes", None)
-        return None if scopes is None else list(scopes(**match.kwargs))
+
+class PublicPageWSGICache:
+    """The same pages, answered at the WSGI layer (hackathon/wsgi.py): a hit never reaches
+    Django's handler. What misses goes on to Django, where PublicPageCacheMiddleware
+    stores it, told what was looked up so it does not ask the cache again."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        found = page_lookup(environ)
+        if found is None:
+            return self.application(environ, start_response)
+        page = found[2]
+        if page is None:
+            environ[LOOKED_UP] = found
+            return self.application(environ, start_response)
+        headers = list(page.headers)
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), page.etag):
+            kept = {"etag", "cache-control", "vary", "expires"}
+            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
+            return [b""]
+        headers.append(("Content-Length", str(len(page.content))))
+        start_response("200 OK", headers)
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else page.content]
 
 
-def _page_key(request: HttpRequest) -> str:
-    query = "&".join(sorted(request.GET.urlencode().split("&"))) if request.GET else ""
-    raw = f"{request.path}?{query}"
+# Set in the WSGI environ by PublicPageWSGICache when it looked a page up and missed.
+LOOKED_UP = "jams.public_page"
+
+
+def page_lookup(environ: dict) -> tuple[str, str, CachedPage | None] | None:
+    """(key, versions token, current copy or None) for a request that may get, and give,
+    the page everyone sees; None for any other request."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        return None
+    try:
+        match = resolve(get_path_info(environ))
+    except Resolver404:
+        return None
+    scopes = getattr(match.func, "public_page_scopes", None)
+    if scopes is None:
+        return None
+    key = _page_key(environ)
+    token, page = versions_and_copy([*scopes(**match.kwargs), SITE], key)
+    if not isinstance(page, CachedPage) or page.versions != token or page.expired:
+        page = None
+    return key, token, page
+
+
+def _page_key(environ: dict) -> str:
+    """Per scheme, host, path and query (in a fixed order): never per visitor."""
+    query = urlencode(sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)))
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    raw = f"{scheme}://{host}{environ.get('PATH_INFO', '')}?{query}"
     return f"page:{PAGE_FORMAT}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    tags = {tag.removeprefix("W/") for tag in parse_etags(header)}
+    return "*" in tags or etag in tags
 
 
 def versions_and_copy(scopes: list[str], key: str) -> tuple[str, object | None]:

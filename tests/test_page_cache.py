@@ -498,3 +498,73 @@ def test_a_message_is_shown_once_and_never_kept_in_a_persons_copy(running_jam, d
     assert "You have successfully been signed up!" in text(after_signup)
     assert "You have successfully been signed up!" not in text(again)
     assert "You're signed up" in text(again)
+
+
+# The WSGI layer (production) ------------------------------------------------------------
+
+
+def _wsgi(path: str, **extra):
+    """Call the production WSGI application as gunicorn does: (status, headers, body)."""
+    import io
+    import sys
+
+    from hackathon.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80", "HTTP_HOST": "testserver", "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, **extra,
+    }  # fmt: skip
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    chunks = application(environ, start_response)
+    body = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    return answer["status"], answer["headers"], body
+
+
+# Django's handler closes the database connection after each request: these tests commit.
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_layer_answers_a_hit_before_django_builds_a_request(running_jam):
+    from django.core.signals import request_started
+
+    url = running_jam.get_absolute_url()
+    django_requests = []
+
+    def count(**kwargs):
+        django_requests.append(1)
+
+    request_started.connect(count)
+    try:
+        miss = _wsgi(url)
+        hit = _wsgi(url)
+        revalidated = _wsgi(url, HTTP_IF_NONE_MATCH=hit[1]["ETag"])
+        head = _wsgi(url, REQUEST_METHOD="HEAD")
+        with_session = _wsgi(url, HTTP_COOKIE="sessionid=whatever")
+    finally:
+        request_started.disconnect(count)
+
+    assert len(django_requests) == 2  # the miss and the request with a session cookie
+    assert miss[0] == hit[0] == head[0] == with_session[0] == "200 OK"
+    assert hit[2] == miss[2]
+    assert hit[1]["X-Frame-Options"] == "DENY"  # the other middleware's headers are kept
+    assert hit[1]["ETag"] == miss[1]["ETag"]
+    assert hit[1]["Content-Length"] == str(len(hit[2]))
+    assert revalidated[0] == "304 Not Modified"
+    assert revalidated[2] == b""
+    assert head[2] == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_layer_never_serves_a_page_past_a_write(running_jam):
+    url = running_jam.get_absolute_url()
+    _wsgi(url)
+    _wsgi(url)
+
+    signup_create(jam=running_jam, user=UserFactory(display_name="Fresh Face"))  # commits at once
+
+    assert b"Fresh Face" in _wsgi(url)[2]
