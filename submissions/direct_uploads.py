@@ -14,7 +14,8 @@ The flow (the contract is written out in `views.entry_upload_presign`):
 
 Objects uploaded but never attached are deleted after 24 h by `uploads_purge_unattached`.
 These helpers assume the default storage's `location` is empty, so a file's name is its
-key (as in hackathon/settings.py).
+key (as in hackathon/settings.py). Every S3 call here goes through `s3_client`, the one
+thread-safe boto3 client of the process, never django-storages' per-thread connection.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.db.models import Q
 from django.utils import timezone
+
+from hackathon.storage import s3_client
 
 from .models import Entry
 from .uploads import MAX_UPLOAD_BYTES, Detected, safe_name, too_large_message, validate_image, validate_slides
@@ -74,10 +77,6 @@ def upload_key_new(*, team_id: int, filename: str) -> str:
     return f"{team_upload_prefix(team_id)}{secrets.token_hex(8)}-{safe_name(filename)[:100]}"
 
 
-def _client(storage):
-    return storage.connection.meta.client
-
-
 def upload_presign(*, storage: Storage, team_id: int, filename: str) -> dict:
     """A presigned POST for one new object under the team's prefix: {url, fields, key}.
 
@@ -85,7 +84,7 @@ def upload_presign(*, storage: Storage, team_id: int, filename: str) -> dict:
     and expires in 10 minutes. (S3 enforces the policy; moto does not, so `upload_check`
     checks the size again.)"""
     key = upload_key_new(team_id=team_id, filename=filename)
-    post = _client(storage).generate_presigned_post(
+    post = s3_client(storage).generate_presigned_post(
         Bucket=storage.bucket_name,
         Key=key,
         Fields={"Content-Type": UPLOAD_CONTENT_TYPE},
@@ -197,7 +196,7 @@ def _check_key_owner(key: str, team_id: int) -> None:
 
 def _head(storage: Storage, key: str, field: str) -> dict:
     try:
-        return _client(storage).head_object(Bucket=storage.bucket_name, Key=key)
+        return s3_client(storage).head_object(Bucket=storage.bucket_name, Key=key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise ValidationError(
@@ -222,7 +221,7 @@ def _check_content(storage: Storage, key: str, size: int, field: str) -> Detecte
     if size > MAX_UPLOAD_BYTES:
         # Said before any GET: an oversized object is never read.
         raise ValidationError(too_large_message(label=LABELS[field], size=size), code="file_too_large")
-    raw = S3RangeReader(client=_client(storage), bucket=storage.bucket_name, key=key, size=size)
+    raw = S3RangeReader(client=s3_client(storage), bucket=storage.bucket_name, key=key, size=size)
     try:
         with _CheckedFile(raw) as file:
             # Images get the full validate_image, verify() included. The type, the pixel
@@ -245,7 +244,7 @@ def upload_attach(*, storage: Storage, uploaded: UploadedKey) -> None:
 
     A copy of the object onto itself with new metadata: S3 does it server-side, so the
     bytes never pass through us. Storage errors propagate."""
-    _client(storage).copy_object(
+    s3_client(storage).copy_object(
         Bucket=storage.bucket_name,
         Key=uploaded.key,
         CopySource={"Bucket": storage.bucket_name, "Key": uploaded.key},
@@ -280,7 +279,7 @@ def uploads_purge_unattached(
     if not direct_upload_enabled(storage):
         return []
     cutoff = (now or timezone.now()) - older_than
-    client = _client(storage)
+    client = s3_client(storage)
     deleted: list[str] = []
     pages = client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=UPLOADS_PREFIX)
     for page in pages:

@@ -94,7 +94,7 @@ class S3Server:
 
     def storage_setting(self) -> dict:
         return {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "hackathon.storage.S3Storage",
             "OPTIONS": {
                 "bucket_name": self.bucket,
                 "endpoint_url": self.endpoint_url,
@@ -116,7 +116,7 @@ class S3Server:
 
         options = self.storage_setting()["OPTIONS"]
         return {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "hackathon.storage.S3Storage",
             "OPTIONS": {
                 **options,
                 "location": "public",

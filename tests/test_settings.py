@@ -63,7 +63,7 @@ def test_settings_environment_switches_to_real_services():
     )
     assert found["engine"] == "django.db.backends.postgresql"
     assert found["db_name"] == "jams"
-    assert found["storage"] == "storages.backends.s3.S3Storage"
+    assert found["storage"] == "hackathon.storage.S3Storage"
     assert found["bucket"] == "jam-uploads"
     assert found["eager"] is False
     assert found["broker"] == "redis://redis.internal:6379/0"

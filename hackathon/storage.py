@@ -1,0 +1,180 @@
+"""S3 storage (STORAGES["default"] and ["public"] when a bucket is named): django-storages'
+S3Storage, with its hot calls on ONE boto3 client per process.
+
+django-storages keeps a boto3 session and resource per thread (a threading.local in
+`S3Storage.connection`), about 14 MB each, made on each thread's first S3 call: with
+gunicorn's workers x threads that is hundreds of MB the first time every thread touches
+S3 (the upload surge of `make bench`). boto3 clients are thread-safe, sessions and
+resources are not, so `s3_client` makes one client per process per storage configuration
+and every thread shares it. The direct uploads (presign, HEAD, ranged GET, copy, delete,
+the purge's list) and this class's `url`, `delete`, `exists` and `size` go through it;
+reading and writing files (`open`, `save`) stay on django-storages' own API.
+
+A public storage (querystring_auth off) builds its URLs as plain strings: django-storages
+would make a per-thread unsigned session just to print `endpoint/bucket/key`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import threading
+from urllib.parse import quote, urlsplit
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+from storages.backends.s3 import S3Storage as BaseS3Storage
+from storages.backends.s3 import _filter_download_params
+from storages.utils import clean_name
+
+_clients: dict[tuple, BaseClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _forget_clients() -> None:
+    # A forked child (gunicorn with preload_app, Celery's prefork pool) must not share the
+    # parent's client: its connection pool holds the parent's sockets.
+    global _clients_lock
+    _clients.clear()
+    _clients_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_clients)
+
+
+def s3_client(storage: BaseS3Storage) -> BaseClient:
+    """The process's boto3 S3 client for this storage's settings (endpoint, region, keys,
+    signature version, addressing style, ...), made on first use.
+
+    Thread-safe: a boto3 client may be used from many threads at once (its connection
+    pool holds `max_pool_connections`, 10 by default, more than gunicorn's threads per
+    worker); only making it (a boto3 Session, which is not thread-safe) is done under a
+    lock, once. Never use the storage's `connection` (a resource) across threads."""
+    key = _client_key(storage)
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = storage._create_session().client(
+                    "s3",
+                    region_name=storage.region_name,
+                    use_ssl=storage.use_ssl,
+                    endpoint_url=storage.endpoint_url,
+                    config=storage.client_config,
+                    verify=storage.verify,
+                )
+    return client
+
+
+def _client_key(storage: BaseS3Storage) -> tuple:
+    """What makes two storages' clients interchangeable: the default and the public
+    storage differ only in location, ACL and URLs, so they share one client."""
+    config = storage.client_config
+    return (
+        storage.endpoint_url,
+        storage.region_name,
+        storage.use_ssl,
+        str(storage.verify),
+        storage.access_key,
+        storage.secret_key,
+        storage.security_token,
+        storage.session_profile,
+        # botocore's Config has no __eq__; its options (signature version, addressing
+        # style, proxies, timeouts, ...) are plain values.
+        repr(sorted(vars(config).items())) if config is not None else None,
+    )
+
+
+# A bucket name usable as a host name label (what botocore requires for virtual hosting).
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+class S3Storage(BaseS3Storage):
+    """django-storages' S3Storage, sharing one client per process (`s3_client`)."""
+
+    def _key(self, name: str) -> str:
+        return self._normalize_name(clean_name(name))
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        if self.custom_domain:
+            # Already a plain string in django-storages (or a CloudFront signature).
+            return super().url(name, parameters, expire, http_method)
+        key = self._key(name)
+        if not self.querystring_auth:
+            url = None if parameters or http_method else self._plain_url(key)
+            return url or super().url(name, parameters, expire, http_method)
+        return s3_client(self).generate_presigned_url(
+            "get_object",
+            Params={**(parameters or {}), "Bucket": self.bucket_name, "Key": key},
+            ExpiresIn=self.querystring_expire if expire is None else expire,
+            HttpMethod=http_method,
+        )
+
+    def _plain_url(self, key: str) -> str | None:
+        """The unsigned URL botocore would give this key, without botocore: path style
+        `<endpoint>/<bucket>/<key>` or virtual-host style `<bucket>.<endpoint host>/<key>`
+        (on AWS itself, the region's s3 endpoint). None for what this does not model
+        (automatic addressing style, a region left to boto3, a bucket name that is not a
+        host name, dual-stack, FIPS or accelerated endpoints), left to django-storages."""
+        config = self.client_config
+        s3_options = (config.s3 if config else None) or {}
+        if config and (config.use_dualstack_endpoint or config.use_fips_endpoint):
+            return None
+        if s3_options.get("use_accelerate_endpoint"):
+            return None
+        style = s3_options.get("addressing_style")
+        quoted = quote(key, safe="/~")  # as botocore quotes a key in the path
+        if self.endpoint_url:
+            parts = urlsplit(self.endpoint_url)
+            scheme, host, path = parts.scheme, parts.netloc, parts.path.rstrip("/")
+        elif self.region_name:
+            scheme, path = ("https" if self.use_ssl else "http"), ""
+            host = "s3.amazonaws.com" if self.region_name == "us-east-1" else f"s3.{self.region_name}.amazonaws.com"
+        else:
+            return None
+        if style == "path":
+            return f"{scheme}://{host}{path}/{quote(self.bucket_name)}/{quoted}"
+        if style == "virtual" and _DNS_BUCKET.match(self.bucket_name) and not _is_ip(_hostname(host)):
+            return f"{scheme}://{self.bucket_name}.{host}{path}/{quoted}"
+        return None
+
+    def delete(self, name):
+        try:
+            s3_client(self).delete_object(Bucket=self.bucket_name, Key=self._key(name))
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] != 404:
+                raise
+
+    def exists(self, name):
+        key = self._key(name)
+        params = _filter_download_params(self.get_object_parameters(key))
+        try:
+            s3_client(self).head_object(Bucket=self.bucket_name, Key=key, **params)
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                return False
+            raise
+        return True
+
+    def size(self, name):
+        key = self._key(name)
+        try:
+            return s3_client(self).head_object(Bucket=self.bucket_name, Key=key)["ContentLength"]
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                raise FileNotFoundError(f"File does not exist: {key}") from None
+            raise
+
+
+def _hostname(netloc: str) -> str:
+    return urlsplit(f"//{netloc}").hostname or ""
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
