@@ -100,6 +100,12 @@ class Entry(models.Model):
     thumbnail_card = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500, editable=False)
     thumbnail_small = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500, editable=False)
     thumbnails_of = models.CharField(max_length=500, blank=True, editable=False)
+    # Page images of PDF slides, made by a Celery task (submissions/slides.py): their names,
+    # in page order, and the slides they were made from (set with no pages when the PDF
+    # could not be read, so the task does not try again). Nullable without defaults, for
+    # SQLite's in-place ADD COLUMN (see change_noted_version).
+    slide_pages = models.JSONField(null=True, blank=True, editable=False)
+    slide_pages_of = models.CharField(max_length=500, null=True, blank=True, editable=False)
     # The version whose confirmation email went out, so a retried task never sends twice.
     notified_version = models.PositiveIntegerField(default=0, editable=False)
     # The last "changed by" note to the team, and the version it was for: at most one an hour.
@@ -130,6 +136,10 @@ class Entry(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
+
+    @property
+    def slide_pages_ready(self) -> bool:
+        return bool(self.slides and self.slide_pages and self.slide_pages_of == self.slides.name)
 
     @property
     def thumbnails_ready(self) -> bool:

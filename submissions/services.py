@@ -229,6 +229,7 @@ def entry_save(
                 entry, first_submit=submit and not was_submitted, edited_by=user if was_submitted else None
             )
             _queue_thumbnails(entry, submit=submit, new_image=files.image is not None)
+            _queue_slide_pages(entry)
     except Exception:
         _delete_files(_unattached(stored))
         raise
@@ -363,6 +364,15 @@ def _queue_thumbnails(entry: Entry, *, submit: bool, new_image: bool) -> None:
         transaction.on_commit(lambda: entry_thumbnails_task.delay(entry_id=entry_id))
 
 
+def _queue_slide_pages(entry: Entry) -> None:
+    """Page images for new PDF slides, published on submission, dropped with the slides.
+    The task does nothing when the pages already match, so queueing on every save is cheap."""
+    from .tasks import entry_slide_pages_task
+
+    if entry.slides or entry.slide_pages:
+        transaction.on_commit(partial(entry_slide_pages_task.delay, entry_id=entry.pk))
+
+
 def _queue_follow_ups(entry: Entry, *, first_submit: bool, edited_by: User | None) -> None:
     """The confirmation on the first submission; a "changed by" note on later edits."""
     from .tasks import entry_change_notify_task, entry_notify_task
@@ -428,11 +438,12 @@ def entry_change_notify(*, entry_id: int, version: int, editor_id: int, now: dat
 
 
 def entry_thumbnails_follow_state(*, entry_id: int) -> None:
-    """After an organizer changes an entry's state: its thumbnails move to the public
+    """After an organizer changes an entry's state: its thumbnails and slide pages move to the public
     storage if it is now submitted, back to the private one if it is a draft again."""
-    from .tasks import entry_thumbnails_task
+    from .tasks import entry_slide_pages_task, entry_thumbnails_task
 
     transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
+    transaction.on_commit(partial(entry_slide_pages_task.delay, entry_id=entry_id))
 
 
 @transaction.atomic

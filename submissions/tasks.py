@@ -9,6 +9,7 @@ from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 
 from .direct_uploads import uploads_purge_unattached
 from .services import entry_change_notify, entry_notify
+from .slides import entry_slide_pages_make
 from .thumbnails import entry_thumbnails_make
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,14 @@ def entry_thumbnails_task(*, entry_id: int) -> bool:
     made = entry_thumbnails_make(entry_id=entry_id)
     if not made:
         logger.info("Entry %s: no thumbnails to make (gone, no image, or already made).", entry_id)
+    return made
+
+
+@shared_task(autoretry_for=(BotoCoreError, ClientError, OSError), **RETRY_WITH_BACKOFF)
+def entry_slide_pages_task(*, entry_id: int) -> bool:
+    made = entry_slide_pages_make(entry_id=entry_id)
+    if not made:
+        logger.info("Entry %s: no slide pages to make (gone, no new slides, or already made).", entry_id)
     return made
 
 

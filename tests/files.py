@@ -22,6 +22,21 @@ def pdf_bytes(size: int | None = None) -> bytes:
     return data
 
 
+def pdf_pages_bytes(pages: int, size: tuple[int, int] = (400, 300)) -> bytes:
+    """A PDF of `pages` pages made by Pillow, each a different colour with its number."""
+    from PIL import ImageDraw
+
+    colours = ["white", "lightyellow", "lightblue", "mistyrose", "honeydew"]
+    images = []
+    for number in range(1, pages + 1):
+        page = Image.new("RGB", size, colours[(number - 1) % len(colours)])
+        ImageDraw.Draw(page).text((20, 20), f"Page {number}", fill="black")
+        images.append(page)
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
 def png_bytes(width: int = 800, height: int = 600, color: str = "teal") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, format="PNG")

@@ -216,6 +216,23 @@ def test_a_new_thumbnail_shows_at_once(running_jam, commit):
     assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
 
 
+def test_slide_page_images_show_at_once_on_the_entry_page(running_jam, commit):
+    from django.core.files.base import ContentFile
+
+    from submissions.slides import entry_slide_pages_make
+    from tests.files import pdf_pages_bytes
+
+    entry = EntryFactory(team__jam=running_jam, title="With slides")
+    entry.slides.save("talk.pdf", ContentFile(pdf_pages_bytes(3)), save=True)
+    url = entry.get_absolute_url()
+    assert 'data-testid="slide-page"' not in text(anonymous_get(url))
+    assert anonymous_get(url).context is None  # the page is in the cache
+
+    assert commit(lambda: entry_slide_pages_make(entry_id=entry.pk)) is True
+
+    assert text(anonymous_get(url)).count('data-testid="slide-page"') == 3
+
+
 def test_a_jam_page_is_not_served_past_its_next_phase():
     now = timezone.now()
     jam = JamFactory(starts_at=now - timedelta(days=1), submission_deadline=now + timedelta(seconds=1.5))

@@ -45,3 +45,9 @@ register.filter("file_basename", display_name)
 def thumbnail_src(file) -> str:
     """The URL of a thumbnail: stable and cacheable once its entry is submitted."""
     return thumbnail_url(file.name) if file else ""
+
+
+@register.filter
+def slide_page_src(name: str) -> str:
+    """The URL of a slide's page image: stable and cacheable once its entry is submitted."""
+    return thumbnail_url(name) if name else ""
