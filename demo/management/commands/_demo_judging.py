@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from accounts.models import User
 from jams.models import Jam
 from judging.models import Assignment, Award, Criterion, Judge, Prize, Review, Score
-from judging.services import judge_add, review_save
+from judging.services import review_save
 from submissions.models import Entry
 
 from ._demo_entries import DemoEntry
@@ -393,8 +395,10 @@ def criteria_and_prizes_set(*, jam: Jam) -> tuple[list[Criterion], dict[str, Pri
 
 
 def judge_make(*, jam: Jam, user: User) -> Judge:
-    """Through the service the first time; the account exists already, so no invitation goes."""
-    return Judge.objects.filter(jam=jam, user=user).first() or judge_add(jam=jam, email=user.email)
+    """Made directly, not through judge_add: the service emails every new judge, and the
+    demo's accounts need no "you're a judge" note (invited_at set, as if it had gone)."""
+    judge, _ = Judge.objects.get_or_create(jam=jam, user=user, defaults={"invited_at": timezone.now()})
+    return judge
 
 
 def ideathon_reviews_make(*, judges: list[tuple[Judge, JudgeStyle]], criteria: list[Criterion]) -> None:
