@@ -53,3 +53,17 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on"):
     accesslog = "-"
+
+
+def on_starting(server):
+    """With S3 (a bucket named), parse botocore's data for S3 clients once, here in the
+    master: the forked workers share it copy-on-write instead of each parsing its own
+    (about 11 MB) on its first S3 call. See hackathon/storage.py."""
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return
+    try:
+        from hackathon.storage import botocore_preload
+
+        botocore_preload()
+    except Exception as error:  # noqa: BLE001 - only an optimisation: workers load it themselves
+        server.log.warning("Could not preload botocore's S3 data: %s", error)

@@ -22,19 +22,30 @@ import re
 import threading
 from urllib.parse import quote, urlsplit
 
+import boto3
+import botocore.session
+from botocore import UNSIGNED
 from botocore.client import BaseClient
+from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.loaders import Loader, create_loader
 from storages.backends.s3 import S3Storage as BaseS3Storage
 from storages.backends.s3 import _filter_download_params
 from storages.utils import clean_name
 
 _clients: dict[tuple, BaseClient] = {}
 _clients_lock = threading.Lock()
+# botocore's data files, parsed (endpoints.json for every AWS service, the S3 model and
+# its endpoint rules: about 11 MB of dicts), shared by every session this process makes.
+# Read-only once loaded. `botocore_preload` fills it in gunicorn's master, so the workers
+# share one copy (copy-on-write) instead of each parsing its own on its first S3 call.
+_loader: Loader | None = None
 
 
 def _forget_clients() -> None:
     # A forked child (gunicorn with preload_app, Celery's prefork pool) must not share the
     # parent's client: its connection pool holds the parent's sockets.
+    # (The data loader is kept: it holds no connection.)
     global _clients_lock
     _clients.clear()
     _clients_lock = threading.Lock()
@@ -57,7 +68,7 @@ def s3_client(storage: BaseS3Storage) -> BaseClient:
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
-                client = _clients[key] = storage._create_session().client(
+                client = _clients[key] = _session(storage).client(
                     "s3",
                     region_name=storage.region_name,
                     use_ssl=storage.use_ssl,
@@ -66,6 +77,38 @@ def s3_client(storage: BaseS3Storage) -> BaseClient:
                     verify=storage.verify,
                 )
     return client
+
+
+def _session(storage: BaseS3Storage) -> boto3.session.Session:
+    """A boto3 session with the storage's credentials (as django-storages makes it), on
+    the process's shared data loader. Called under the lock."""
+    core = _core_session()
+    if storage.session_profile:
+        return boto3.session.Session(profile_name=storage.session_profile, botocore_session=core)
+    return boto3.session.Session(
+        aws_access_key_id=storage.access_key,
+        aws_secret_access_key=storage.secret_key,
+        aws_session_token=storage.security_token,
+        botocore_session=core,
+    )
+
+
+def _core_session() -> botocore.session.Session:
+    global _loader
+    if _loader is None:
+        _loader = create_loader()
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader)
+    return core
+
+
+def botocore_preload() -> None:
+    """Parse botocore's data for S3 clients into the shared loader now: called in
+    gunicorn's master before it forks the workers (gunicorn.conf.py), without Django's
+    settings. The client made for it is unsigned (no credentials looked up) and thrown
+    away; it never opens a connection."""
+    with _clients_lock:
+        _core_session().create_client("s3", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
 
 
 def _client_key(storage: BaseS3Storage) -> tuple:
