@@ -29,7 +29,7 @@ def account_signup(request: HttpRequest) -> HttpResponse:
             # Someone made an account with this email between validation and save.
             form.add_error("email", "An account with this email already exists. Log in with it.")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.UserBackend")
             messages.success(request, f"Welcome, {user.display_name}! Your account is ready.")
             return redirect(next_url or "my_jams")
     status = 400 if form.errors else 200

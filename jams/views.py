@@ -82,7 +82,7 @@ def _signup_from_form(request: HttpRequest, jam: Jam, form: SignUpForm) -> None:
         password=data["password"],
         show_in_list=data["show_in_list"],
     )
-    login(request, signup.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, signup.user, backend="accounts.backends.UserBackend")
 
 
 def jam_calendar(request: HttpRequest, slug: str) -> HttpResponse:

@@ -113,7 +113,7 @@ def _team_join_newcomer(request: HttpRequest, team: Team) -> HttpResponse:
             # Someone made an account with this email between validation and save.
             form.add_error("email", "An account with this email already exists. Log in to join with it.")
         else:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="accounts.backends.UserBackend")
             messages.success(request, f"Welcome! You're signed up to {team.jam.title} and in the team “{team.name}”.")
             return redirect("submissions:team", slug=team.jam.slug)
     context = {"jam": team.jam, "team": team_with_members(team_id=team.pk), "form": form}

@@ -38,3 +38,26 @@ def test_login_page_is_styled(client):
     html = client.get("/accounts/login/").content.decode()
     assert "vendor/bootstrap.min.css" in html
     assert "Forgot your password?" in html
+
+
+def test_the_user_backend_reads_the_user_afresh_and_refuses_inactive_ones():
+    from accounts.backends import UserBackend
+
+    user = UserFactory(display_name="Before")
+    backend = UserBackend()
+    assert backend.get_user(user.pk).display_name == "Before"
+
+    type(user).objects.filter(pk=user.pk).update(display_name="After")
+    assert backend.get_user(user.pk).display_name == "After"  # nothing kept between requests
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(user.pk) is None
+    assert backend.get_user(user.pk + 1000) is None
+
+
+def test_a_session_made_by_djangos_model_backend_still_works(client):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    user = UserFactory(display_name="Old Session")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+    assert user.display_name in client.get("/").content.decode()

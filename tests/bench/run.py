@@ -107,6 +107,10 @@ def _run(knobs: Knobs, stack: ExitStack) -> int:
     s3 = _start_s3(workdir, stack)
     database, database_label = _database(workdir, stack)
     cache_url, cache_label = _cache(knobs)
+    if cache_url:
+        cache_label += "; tasks: a Celery worker process on the same Redis"
+    else:
+        cache_label += "; tasks: in the web process"
     env = _environment(workdir, s3, database, cache_url)
     os.environ.update(env)
 
@@ -122,8 +126,9 @@ def _run(knobs: Knobs, stack: ExitStack) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     _say(f"Loaded the bench data in {time.monotonic() - started:.0f} s")
 
+    app_env = _with_worker(env, cache_url, workdir, stack)
     app_port, hello_port = services.free_port(), services.free_port()
-    app = _start_gunicorn("hackathon.wsgi", app_port, env, workdir / "gunicorn-app.log", stack)
+    app = _start_gunicorn("hackathon.wsgi", app_port, app_env, workdir / "gunicorn-app.log", stack)
     _start_gunicorn("tests.bench.hello:application", hello_port, env, workdir / "gunicorn-hello.log", stack)
     app_url, hello_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{hello_port}/"
 
@@ -237,6 +242,21 @@ def _environment(workdir: Path, s3: services.S3Server, database: str, cache_url:
         env["CACHE_URL"] = cache_url
         env["CACHE_KEY_PREFIX"] = f"bench-{os.getpid()}"
     return env
+
+
+def _with_worker(env: dict[str, str], redis_url: str, workdir: Path, stack: ExitStack) -> dict[str, str]:
+    """As in production, the app queues its tasks (emails, thumbnails, slide pages) on Redis
+    for a Celery worker process of their own, so the web process's memory is the web's.
+    Without Redis the tasks run inside the web requests, as under `make run`."""
+    if not redis_url:
+        return env
+    queue = f"bench-{os.getpid()}"
+    app_env = {**env, "CELERY_BROKER_URL": redis_url, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    worker = services.start_celery_worker(
+        env={**os.environ, **app_env}, log_path=workdir / "celery-worker.log", queue=queue
+    )
+    stack.callback(services.stop_process, worker)
+    return app_env
 
 
 def _start_gunicorn(app: str, port: int, env: dict[str, str], log_path: Path, stack: ExitStack) -> subprocess.Popen:
