@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from jams.cache import SITE, jam_scope, public_page, versions_and_copy
+from jams.cache import SITE, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
 from jams.selectors import signup_summary, testimonial_list
 from judging.models import Criterion, Judge, Prize
@@ -155,7 +154,7 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if personal_key and response.status_code == 200 and _csrf_cookie_kept(request):
         # Stored under the versions read before the page was made: a write meanwhile
         # leaves this copy stale at once.
-        cache.set(personal_key, PersonalPage(response.content, token, response.changes_at), 86_400)
+        copy_store(personal_key, PersonalPage(response.content, token, response.changes_at), 86_400)
     return response
 
 
@@ -170,7 +169,7 @@ def _jam_page(request: HttpRequest, slug: str) -> HttpResponse:
     if content is None or content.versions != versions:
         html = render_to_string("jams/_jam_content.html", _jam_content_context(jam, now, phase), request=request)
         content = JamContent(html=html, versions=versions)
-        cache.set(key, content, 86_400)
+        copy_store(key, content, 86_400)
     cta = render_to_string(
         "jams/_jam_cta.html",
         {

@@ -20,7 +20,9 @@ random version takes its place: that can only cause a miss, never a stale hit.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,14 +230,68 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+class _LocalCopies:
+    """The copies this process served lately, by key, up to a total size: a hit then asks
+    Redis only for the versions (a few bytes), not for the page again. A local copy is
+    served only under the versions it names, exactly like one from Redis."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.copies: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            found = self.copies.get(key)
+            if found is None:
+                return None
+            self.copies.move_to_end(key)
+            return found[0]
+
+    def put(self, key: str, copy, size: int) -> None:
+        if size > self.max_bytes // 8:
+            return  # one huge page must not push out everything else
+        with self.lock:
+            old = self.copies.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self.copies[key] = (copy, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self.copies.popitem(last=False)
+                self.size -= dropped
+
+
+_local = _LocalCopies(max_bytes=32 * 1024 * 1024)
+
+
+def _size(copy) -> int:
+    return len(getattr(copy, "content", None) or getattr(copy, "html", b""))
+
+
 def versions_and_copy(scopes: list[str], key: str) -> tuple[str, object | None]:
-    """The token of the scopes' current versions, and what is cached under `key`, in one
-    round trip. A copy is current only if it was made under that same token."""
+    """The token of the scopes' current versions, and the copy kept under `key`. A copy is
+    current only if it was made under that same token (`copy.versions`). The versions come
+    from the shared cache on every call; the copy from this process's memory when it has
+    that one, else from the shared cache."""
     version_keys = [VERSION_PREFIX + scope for scope in scopes]
-    found = cache.get_many([*version_keys, key])
+    found = cache.get_many(version_keys)
     if not all(k in found for k in version_keys):
         return versions_token(versions_get(scopes)), None  # a version never set, or evicted
-    return versions_token({k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys}), found.get(key)
+    token = versions_token({k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys})
+    copy = _local.get(key)
+    if getattr(copy, "versions", None) == token:
+        return token, copy
+    copy = cache.get(key)
+    if getattr(copy, "versions", None) == token:
+        _local.put(key, copy, _size(copy))
+    return token, copy
+
+
+def copy_store(key: str, copy, timeout: int) -> None:
+    """Keep a copy (with its `versions`) in the shared cache and in this process."""
+    cache.set(key, copy, timeout)
+    _local.put(key, copy, _size(copy))
 
 
 # Headers that belong to one response, not to the page.
@@ -257,5 +313,5 @@ def _store(key: str, versions: str, response: HttpResponse) -> CachedPage | None
     patch_vary_headers(response, ["Cookie"])
     headers = tuple((name, value) for name, value in response.items() if name.lower() not in _NOT_STORED)
     page = CachedPage(content, headers, etag, versions, expires_at)
-    cache.set(key, page, timeout)
+    copy_store(key, page, timeout)
     return page
