@@ -61,3 +61,22 @@ def test_a_session_made_by_djangos_model_backend_still_works(client):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
     assert user.display_name in client.get("/").content.decode()
+
+
+def test_the_user_backend_reads_every_field_as_djangos_model_backend_does():
+    from django.contrib.auth.backends import ModelBackend
+    from django.utils import timezone
+
+    from accounts.backends import UserBackend
+
+    user = UserFactory(is_staff=True)
+    type(user).objects.filter(pk=user.pk).update(last_login=timezone.now())
+
+    ours, django = UserBackend().get_user(user.pk), ModelBackend().get_user(user.pk)
+
+    for field in type(user)._meta.concrete_fields:
+        theirs = getattr(django, field.attname)
+        assert getattr(ours, field.attname) == theirs, field.name
+        assert type(getattr(ours, field.attname)) is type(theirs), field.name
+    assert ours.last_login.tzinfo is not None
+    assert not ours._state.adding
