@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from jams.cache import SITE, copy_store, jam_scope, public_page, versions_and_copy
+from jams.cache import PAGE_FORMAT, SITE, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
 from jams.selectors import signup_summary, testimonial_list
 from judging.models import Criterion, Judge, Prize
@@ -128,7 +128,7 @@ def _personal_key(request: HttpRequest, slug: str) -> str | None:
         return None
     private = f"{request.session.session_key}:{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}"
     digest = hashlib.blake2b(private.encode(), digest_size=16).hexdigest()
-    return f"jam-page:{slug}:{request.user.pk}:{digest}"
+    return f"jam-page:{PAGE_FORMAT}:{slug}:{request.user.pk}:{digest}"
 
 
 def _csrf_cookie_kept(request: HttpRequest) -> bool:
@@ -164,7 +164,7 @@ def _jam_page(request: HttpRequest, slug: str) -> HttpResponse:
     changes_at = jam.changes_after(now)
     phase = jam.phase_at(now)
     # Until the next phase: the content shows the phase (the countdown, the words).
-    key = f"jam-content:{jam.slug}:{int(changes_at.timestamp()) if changes_at else 'end'}"
+    key = f"jam-content:{PAGE_FORMAT}:{jam.slug}:{int(changes_at.timestamp()) if changes_at else 'end'}"
     versions, content = versions_and_copy([jam_scope(jam.slug), SITE], key)
     if content is None or content.versions != versions:
         html = render_to_string("jams/_jam_content.html", _jam_content_context(jam, now, phase), request=request)

@@ -98,7 +98,9 @@ def versions_token(versions: dict[str, str]) -> str:
 # Whole pages for anonymous visitors ------------------------------------------------------
 
 
-# Bumped whenever CachedPage changes, so a new release never reads an old release's copies.
+# Bumped whenever a cached copy's class changes (CachedPage here, JamContent and
+# PersonalPage in hackathon/pages.py; every key names it), so a release never reads
+# another release's copies.
 PAGE_FORMAT = 4
 
 
