@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from jams.cache import PAGE_FORMAT, SITE, copy_store, jam_scope, public_page, versions_and_copy
+from jams.cache import PAGE_FORMAT, SITE, CachedCopy, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
 from jams.selectors import signup_summary, testimonial_list
 from judging.models import Criterion, Judge, Prize
@@ -102,23 +102,6 @@ def jam_with_visitor(*, slug: str, user) -> tuple[Jam, Visitor]:
 CTA_MARK = "\x00jam-cta\x00"
 
 
-@dataclass(frozen=True)
-class JamContent:
-    html: str
-    versions: str
-
-
-@dataclass(frozen=True)
-class PersonalPage:
-    html: bytes
-    versions: str
-    expires_at: datetime | None
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at is not None and timezone.now() >= self.expires_at
-
-
 def _personal_key(request: HttpRequest, slug: str) -> str | None:
     """Where a signed-in person's own copy of a jam page is kept: under their user, their
     session and their CSRF cookie (the page's log-out form carries a token made from it),
@@ -148,13 +131,13 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
     personal_key = _personal_key(request, slug) if request.user.is_authenticated else None
     if personal_key:
         token, copy = versions_and_copy(scopes, personal_key)
-        if isinstance(copy, PersonalPage) and copy.versions == token and not copy.expired:
-            return HttpResponse(copy.html)
+        if copy is not None:
+            return HttpResponse(copy.body)
     response = _jam_page(request, slug)
     if personal_key and response.status_code == 200 and _csrf_cookie_kept(request):
         # Stored under the versions read before the page was made: a write meanwhile
         # leaves this copy stale at once.
-        copy_store(personal_key, PersonalPage(response.content, token, response.changes_at), 86_400)
+        copy_store(personal_key, CachedCopy(response.content, token, response.changes_at))
     return response
 
 
@@ -163,13 +146,13 @@ def _jam_page(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     changes_at = jam.changes_after(now)
     phase = jam.phase_at(now)
-    # Until the next phase: the content shows the phase (the countdown, the words).
-    key = f"jam-content:{PAGE_FORMAT}:{jam.slug}:{int(changes_at.timestamp()) if changes_at else 'end'}"
+    key = f"jam-content:{PAGE_FORMAT}:{jam.slug}"
     versions, content = versions_and_copy([jam_scope(jam.slug), SITE], key)
-    if content is None or content.versions != versions:
+    if content is None:
         html = render_to_string("jams/_jam_content.html", _jam_content_context(jam, now, phase), request=request)
-        content = JamContent(html=html, versions=versions)
-        copy_store(key, content, 86_400)
+        # Until the next phase: the content shows the phase (the countdown, the words).
+        content = CachedCopy(html, versions, changes_at)
+        copy_store(key, content)
     cta = render_to_string(
         "jams/_jam_cta.html",
         {
@@ -183,7 +166,7 @@ def _jam_page(request: HttpRequest, slug: str) -> HttpResponse:
         },
         request=request,
     )
-    page = mark_safe(content.html.replace(CTA_MARK, cta))  # noqa: S308 - both were rendered by our templates
+    page = mark_safe(content.body.replace(CTA_MARK, cta))  # noqa: S308 - both were rendered by our templates
     response = render(request, "jams/jam_detail.html", {"jam": jam, "phase": phase, "content": page})
     response.changes_at = changes_at
     return response

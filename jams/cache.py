@@ -98,23 +98,29 @@ def versions_token(versions: dict[str, str]) -> str:
 # Whole pages for anonymous visitors ------------------------------------------------------
 
 
-# Bumped whenever a cached copy's class changes (CachedPage here, JamContent and
-# PersonalPage in hackathon/pages.py; every key names it), so a release never reads
-# another release's copies.
-PAGE_FORMAT = 4
+# Bumped whenever CachedCopy or CachedPage changes (every key names it), so a release
+# never reads another release's copies.
+PAGE_FORMAT = 5
 
 
 @dataclass(frozen=True)
-class CachedPage:
-    content: bytes
-    headers: tuple[tuple[str, str], ...]  # as the full stack answered the first request
-    etag: str
-    versions: str  # the token of the scopes' versions it was made under
-    expires_at: datetime | None  # the next moment the page changes by itself (a phase)
+class CachedCopy:
+    """A page or a part of one, with the versions it was made under."""
 
-    @property
-    def expired(self) -> bool:
-        return self.expires_at is not None and timezone.now() >= self.expires_at
+    body: bytes | str
+    versions: str  # the token of the scopes' versions it was made under
+    expires_at: datetime | None = None  # the next moment it changes by itself (a phase)
+
+    def current(self, token: str) -> bool:
+        return self.versions == token and (self.expires_at is None or timezone.now() < self.expires_at)
+
+
+@dataclass(frozen=True)
+class CachedPage(CachedCopy):
+    """A whole response: its body and the headers the full stack gave it."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    etag: str = ""
 
 
 def public_page(scopes: Callable[..., Iterable[str]]) -> Callable:
@@ -158,7 +164,7 @@ class PublicPageCacheMiddleware:
             page = _store(key, token, response)
             if page is None:
                 return response
-        response = HttpResponse(page.content)
+        response = HttpResponse(page.body)
         for header, value in page.headers:
             response[header] = value
         return get_conditional_response(request, etag=page.etag, response=response)
@@ -185,9 +191,9 @@ class PublicPageWSGICache:
             kept = {"etag", "cache-control", "vary", "expires"}
             start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in kept])
             return [b""]
-        headers.append(("Content-Length", str(len(page.content))))
+        headers.append(("Content-Length", str(len(page.body))))
         start_response("200 OK", headers)
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else page.content]
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else page.body]
 
 
 # Set in the WSGI environ by PublicPageWSGICache when it looked a page up and missed.
@@ -211,9 +217,7 @@ def page_lookup(environ: dict) -> tuple[str, str, CachedPage | None] | None:
         return None
     key = _page_key(environ)
     token, page = versions_and_copy([*scopes(**match.kwargs), SITE], key)
-    if not isinstance(page, CachedPage) or page.versions != token or page.expired:
-        page = None
-    return key, token, page
+    return key, token, page if isinstance(page, CachedPage) else None
 
 
 def _page_key(environ: dict) -> str:
@@ -239,61 +243,61 @@ class _LocalCopies:
 
     def __init__(self, max_bytes: int):
         self.max_bytes, self.size = max_bytes, 0
-        self.copies: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self.copies: OrderedDict[str, CachedCopy] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str):
+    def get(self, key: str) -> CachedCopy | None:
         with self.lock:
-            found = self.copies.get(key)
-            if found is None:
-                return None
-            self.copies.move_to_end(key)
-            return found[0]
+            copy = self.copies.get(key)
+            if copy is not None:
+                self.copies.move_to_end(key)
+            return copy
 
-    def put(self, key: str, copy, size: int) -> None:
-        if size > self.max_bytes // 8:
+    def put(self, key: str, copy: CachedCopy) -> None:
+        if len(copy.body) > self.max_bytes // 8:
             return  # one huge page must not push out everything else
         with self.lock:
             old = self.copies.pop(key, None)
             if old is not None:
-                self.size -= old[1]
-            self.copies[key] = (copy, size)
-            self.size += size
+                self.size -= len(old.body)
+            self.copies[key] = copy
+            self.size += len(copy.body)
             while self.size > self.max_bytes:
-                _, (_, dropped) = self.copies.popitem(last=False)
-                self.size -= dropped
+                _, dropped = self.copies.popitem(last=False)
+                self.size -= len(dropped.body)
 
 
 _local = _LocalCopies(max_bytes=32 * 1024 * 1024)
 
 
-def _size(copy) -> int:
-    return len(getattr(copy, "content", None) or getattr(copy, "html", b""))
-
-
-def versions_and_copy(scopes: list[str], key: str) -> tuple[str, object | None]:
-    """The token of the scopes' current versions, and the copy kept under `key`. A copy is
-    current only if it was made under that same token (`copy.versions`). The versions come
-    from the shared cache on every call; the copy from this process's memory when it has
-    that one, else from the shared cache."""
+def versions_and_copy(scopes: list[str], key: str) -> tuple[str, CachedCopy | None]:
+    """The token of the scopes' current versions, and the copy kept under `key` if it is
+    current: made under that same token and not past its expiry. The versions come from
+    the shared cache on every call; the copy from this process's memory when it has that
+    one, else from the shared cache."""
     version_keys = [VERSION_PREFIX + scope for scope in scopes]
     found = cache.get_many(version_keys)
     if not all(k in found for k in version_keys):
         return versions_token(versions_get(scopes)), None  # a version never set, or evicted
     token = versions_token({k.removeprefix(VERSION_PREFIX): found[k] for k in version_keys})
     copy = _local.get(key)
-    if getattr(copy, "versions", None) == token:
+    if copy is not None and copy.current(token):
         return token, copy
     copy = cache.get(key)
-    if getattr(copy, "versions", None) == token:
-        _local.put(key, copy, _size(copy))
+    if not isinstance(copy, CachedCopy) or not copy.current(token):
+        return token, None
+    _local.put(key, copy)
     return token, copy
 
 
-def copy_store(key: str, copy, timeout: int) -> None:
-    """Keep a copy (with its `versions`) in the shared cache and in this process."""
+def copy_store(key: str, copy: CachedCopy) -> None:
+    """Keep a copy in the shared cache, until it expires (a day at most), and in this
+    process."""
+    timeout = 86_400
+    if copy.expires_at is not None:
+        timeout = max(1, min(timeout, int((copy.expires_at - timezone.now()).total_seconds()) + 1))
     cache.set(key, copy, timeout)
-    _local.put(key, copy, _size(copy))
+    _local.put(key, copy)
 
 
 # Headers that belong to one response, not to the page.
@@ -303,10 +307,6 @@ _NOT_STORED = {"content-length", "date", "set-cookie"}
 def _store(key: str, versions: str, response: HttpResponse) -> CachedPage | None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
-    expires_at = getattr(response, "changes_at", None)
-    timeout = 86_400
-    if expires_at is not None:
-        timeout = max(1, min(timeout, int((expires_at - timezone.now()).total_seconds()) + 1))
     content = response.content
     etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
     response["ETag"] = etag
@@ -314,6 +314,6 @@ def _store(key: str, versions: str, response: HttpResponse) -> CachedPage | None
     patch_cache_control(response, no_cache=True, public=True)
     patch_vary_headers(response, ["Cookie"])
     headers = tuple((name, value) for name, value in response.items() if name.lower() not in _NOT_STORED)
-    page = CachedPage(content, headers, etag, versions, expires_at)
-    copy_store(key, page, timeout)
+    page = CachedPage(content, versions, getattr(response, "changes_at", None), headers=headers, etag=etag)
+    copy_store(key, page)
     return page

@@ -120,15 +120,6 @@ def unit_score(scores: dict[int, float], criteria: list[CriterionData]) -> float
     return sum(w * v for w, v in scored) / total_weight
 
 
-def weighted_score(scores: dict[int, float], criteria: list[CriterionData]) -> float | None:
-    """The weighted total of one set of scores, on the jam's scale."""
-    unit = unit_score(scores, criteria)
-    if unit is None:
-        return None
-    low, high = jam_scale(criteria)
-    return low + unit * (high - low)
-
-
 def compute_results(
     *, entry_ids: list[int], reviews: list[ReviewData], criteria: list[CriterionData], method: str
 ) -> list[EntryResult]:

@@ -61,13 +61,6 @@ def entry_list_latest(*, jam: Jam, limit: int = 6) -> list[Entry]:
     return list(entries.order_by("-submitted_at", "-id")[:limit])
 
 
-def entry_of_member(*, jam: Jam, user: User) -> Entry | None:
-    """The entry of the person's team in this jam, if they have one (for their own view)."""
-    if not user.is_authenticated:
-        return None
-    return Entry.objects.filter(jam=jam, team__memberships__user=user).only("id", "jam_id", "state").first()
-
-
 def entry_is_members(*, entry: Entry, user: User) -> bool:
     return user.is_authenticated and TeamMembership.objects.filter(team_id=entry.team_id, user=user).exists()
 

@@ -588,14 +588,14 @@ def test_the_wsgi_layer_never_serves_a_page_past_a_write(running_jam):
 
 
 def test_the_copies_kept_in_the_process_are_bounded_by_size():
-    from jams.cache import _LocalCopies
+    from jams.cache import CachedCopy, _LocalCopies
 
     local = _LocalCopies(max_bytes=800)
     for n in range(10):
-        local.put(f"k{n}", f"copy {n}", 100)
-    local.put("huge", "too big to keep", 101)  # over an eighth of the whole
+        local.put(f"k{n}", CachedCopy(b"x" * 100, f"v{n}"))
+    local.put("huge", CachedCopy(b"x" * 101, "v"))  # over an eighth of the whole
 
     assert local.size == 800
     assert local.get("k0") is None and local.get("k1") is None
-    assert local.get("k9") == "copy 9"
+    assert local.get("k9").versions == "v9"
     assert local.get("huge") is None
