@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from hackathon.cache import user_pages_changed
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -60,3 +62,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+    # The one side effect in a save(): every way a password, an account's state or a
+    # name changes (log-in, reset, change, the admin, `changepassword`) ends here, and a
+    # signed-in person's cached pages, served without reading this row
+    # (hackathon/pages.py), must not outlive it. A version bump, nothing else.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        user_pages_changed(self.pk)
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        user_pages_changed(pk)
+        return result

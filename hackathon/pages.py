@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
+from hackathon.cache import user_scope
 from jams.cache import PAGE_FORMAT, SITE, CachedCopy, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
 from jams.selectors import signup_summary, testimonial_list
@@ -102,7 +104,7 @@ def jam_with_visitor(*, slug: str, user) -> tuple[Jam, Visitor]:
 CTA_MARK = "\x00jam-cta\x00"
 
 
-def _personal_key(request: HttpRequest, slug: str) -> str | None:
+def _personal_key(request: HttpRequest, slug: str, user_pk) -> str | None:
     """Where a signed-in person's own copy of a jam page is kept: under their user, their
     session and their CSRF cookie (the page's log-out form carries a token made from it),
     so it is never served to anyone else, nor to them after they log in again. None when
@@ -111,7 +113,7 @@ def _personal_key(request: HttpRequest, slug: str) -> str | None:
         return None
     private = f"{request.session.session_key}:{request.COOKIES.get(settings.CSRF_COOKIE_NAME, '')}"
     digest = hashlib.blake2b(private.encode(), digest_size=16).hexdigest()
-    return f"jam-page:{PAGE_FORMAT}:{slug}:{request.user.pk}:{digest}"
+    return f"jam-page:{PAGE_FORMAT}:{slug}:{user_pk}:{digest}"
 
 
 def _csrf_cookie_kept(request: HttpRequest) -> bool:
@@ -126,15 +128,23 @@ def jam_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The jam page. Anonymous visitors get it whole from the cache (the middleware), and a
     signed-in person their own copy, both per version of the jam (and the site) and
     phase. When a page must be made, its content, the same for everyone, comes from the
-    cache too, and only the call to action is rendered for the person."""
-    scopes = [jam_scope(slug), SITE]
-    personal_key = _personal_key(request, slug) if request.user.is_authenticated else None
+    cache too, and only the call to action is rendered for the person.
+
+    A person's copy is served on their session alone, without reading their account: it
+    was stored only after Django's log-in check passed for this very session (the key
+    names it; logging in again or changing one's password gives a new one), and it
+    carries the version of their account, which every save of the account bumps
+    (accounts/models.py): a new password, a deactivation, a new name. An expired or
+    flushed session has no user, so it finds no copy."""
+    user_pk = request.session.get(SESSION_KEY)
+    personal_key = None if user_pk is None else _personal_key(request, slug, user_pk)
     if personal_key:
-        token, copy = versions_and_copy(scopes, personal_key)
+        token, copy = versions_and_copy([jam_scope(slug), SITE, user_scope(user_pk)], personal_key)
         if copy is not None:
             return HttpResponse(copy.body)
     response = _jam_page(request, slug)
-    if personal_key and response.status_code == 200 and _csrf_cookie_kept(request):
+    kept = personal_key and response.status_code == 200 and _csrf_cookie_kept(request)
+    if kept and request.user.is_authenticated and str(request.user.pk) == str(user_pk):
         # Stored under the versions read before the page was made: a write meanwhile
         # leaves this copy stale at once.
         copy_store(personal_key, CachedCopy(response.content, token, response.changes_at))

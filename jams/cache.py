@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,7 +38,12 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
-VERSION_PREFIX = "pagever:"
+from hackathon.cache import (
+    VERSION_PREFIX,
+    versions_bump,
+    versions_get,
+    versions_token,
+)
 
 
 def jam_scope(slug: str) -> str:
@@ -49,26 +53,6 @@ def jam_scope(slug: str) -> str:
 
 HOME = "home"
 SITE = "site"
-
-
-def versions_get(scopes: Iterable[str]) -> dict[str, str]:
-    """The current version of each scope (one round trip to the cache)."""
-    keys = [VERSION_PREFIX + scope for scope in scopes]
-    found = cache.get_many(keys)
-    missing = {key: uuid.uuid4().hex for key in keys if key not in found}
-    if missing:
-        # add() keeps a version another process set in the meantime.
-        for key, value in missing.items():
-            if not cache.add(key, value, timeout=None):
-                found[key] = cache.get(key) or value
-            else:
-                found[key] = value
-    return {key.removeprefix(VERSION_PREFIX): value for key, value in found.items()}
-
-
-def versions_bump(scopes: Iterable[str]) -> None:
-    """Give each scope a new version now."""
-    cache.set_many({VERSION_PREFIX + scope: uuid.uuid4().hex for scope in scopes}, timeout=None)
 
 
 def pages_changed(*, jam=None, jam_id: int | None = None, slugs: Iterable[str] = (), site: bool = False) -> None:
@@ -89,10 +73,6 @@ def pages_changed(*, jam=None, jam_id: int | None = None, slugs: Iterable[str] =
     if site:
         scopes.add(SITE)
     transaction.on_commit(lambda: versions_bump(sorted(scopes)))
-
-
-def versions_token(versions: dict[str, str]) -> str:
-    return hashlib.blake2b(repr(sorted(versions.items())).encode(), digest_size=12).hexdigest()
 
 
 # Whole pages for anonymous visitors ------------------------------------------------------

@@ -463,7 +463,77 @@ def test_a_persons_copy_is_served_again_without_a_query_for_the_page(running_jam
     warm = count_queries(lambda: client.get(running_jam.get_absolute_url()), cold=False)
 
     assert response.context is None  # the stored copy, no template rendered
-    assert warm == 2  # the session and the user, as on every signed-in request
+    assert warm == 1  # the session (from Redis in production); not even the user's row
+
+
+def _kept_copy(client: Client, jam) -> str:
+    """Two views: the first sets the CSRF cookie, the second is kept; returns the third."""
+    client.get(jam.get_absolute_url())
+    client.get(jam.get_absolute_url())
+    response = client.get(jam.get_absolute_url())
+    assert response.context is None  # served from the person's copy
+    return text(response)
+
+
+def test_a_persons_copy_ends_when_their_password_changes_elsewhere(running_jam, commit):
+    user = SignUpFactory(jam=running_jam).user
+    client = _signed_in(user)
+    assert "Log out" in _kept_copy(client, running_jam)
+
+    def change_password():
+        user.set_password("a-new-password-42")
+        user.save()
+
+    commit(change_password)  # on another device, or by a reset link
+    page = text(client.get(running_jam.get_absolute_url()))
+
+    assert "Log out" not in page
+    assert "You're signed up" not in page
+
+
+def test_a_persons_copy_ends_when_their_account_is_deactivated(running_jam, commit):
+    user = SignUpFactory(jam=running_jam).user
+    client = _signed_in(user)
+    _kept_copy(client, running_jam)
+
+    def deactivate():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+    commit(deactivate)
+
+    assert "Log out" not in text(client.get(running_jam.get_absolute_url()))
+
+
+def test_a_persons_copy_shows_their_new_name(running_jam, commit):
+    user = SignUpFactory(jam=running_jam, user__display_name="Ada Before").user
+    client = _signed_in(user)
+    assert "Ada Before" in _kept_copy(client, running_jam).split("</nav>")[0]
+
+    def rename():  # as a shell or a task would; the admin's POST marks every page stale too
+        user.display_name = "Ada After"
+        user.save(update_fields=["display_name"])
+
+    commit(rename)
+    header = text(client.get(running_jam.get_absolute_url())).split("</nav>")[0]
+
+    assert "Ada After" in header
+    assert "Ada Before" not in header
+
+
+def test_a_logged_out_sessions_cookies_get_no_persons_copy(running_jam, commit):
+    client = _signed_in(SignUpFactory(jam=running_jam).user)
+    _kept_copy(client, running_jam)
+    stolen = {name: morsel.value for name, morsel in client.cookies.items()}
+
+    commit(lambda: client.post("/accounts/logout/"))
+    thief = Client()
+    for name, value in stolen.items():
+        thief.cookies[name] = value
+    page = text(thief.get(running_jam.get_absolute_url()))
+
+    assert "Log out" not in page
+    assert "You're signed up" not in page
 
 
 def test_a_persons_own_submission_shows_on_their_next_view(running_jam, commit):
