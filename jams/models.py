@@ -191,16 +191,38 @@ class Speaker(models.Model):
 
 
 class Testimonial(models.Model):
-    """What a participant said about a past event; shown on every jam page."""
+    """What a participant said about a past event. It belongs to one jam (shown on that
+    jam's page), or to a host (shown on the page of every jam with that “Hosted by”), or,
+    with neither, to the whole site (shown on the home page only)."""
 
     name = models.CharField(max_length=200)
     event = models.CharField(max_length=200, help_text="Which event, e.g. “Interpretability hackathon”.")
     quote = models.TextField()
+    jam = models.ForeignKey(
+        Jam,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="testimonials",
+        help_text="Shown on this jam's page only.",
+    )
+    host = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Shown on the page of every jam with this host. Leave both empty to show it on the home page.",
+    )
     is_published = models.BooleanField(default=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(jam__isnull=True) | models.Q(host=""),
+                name="testimonial_jam_or_host_not_both",
+                violation_error_message="Pick a jam or a host, not both: a jam's page shows its host's ones too.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.event})"
