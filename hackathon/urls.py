@@ -6,17 +6,21 @@ from django.urls import include, path
 from accounts import views as account_views
 from jams import urls as jam_urls
 from jams import views as jam_views
+from submissions import urls as submission_urls
 
-from . import pages, views
+from . import gallery, pages, views
 
 admin.site.site_header = "Alignment Jams: organizers"
 admin.site.site_title = "Alignment Jams admin"
+
+submission_pages = [path("<slug:slug>/entries/", gallery.entry_list, name="entry_list"), *submission_urls.urlpatterns]
 
 urlpatterns = [
     path("", jam_views.home, name="home"),
     # The jam page is composed above the apps (hackathon/pages.py), under jams' namespace.
     path("jams/", include(([path("<slug:slug>/", pages.jam_detail, name="detail"), *jam_urls.urlpatterns], "jams"))),
-    path("jams/", include("submissions.urls")),
+    # So is the gallery (hackathon/gallery.py), under submissions' namespace.
+    path("jams/", include((submission_pages, "submissions"))),
     path("jams/", include("judging.urls")),
     path("accounts/signup/", account_views.account_signup, name="account_signup"),
     path("accounts/", include("django.contrib.auth.urls")),

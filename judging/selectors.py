@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -207,6 +207,36 @@ def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
 def prizes_with_winners(*, jam: Jam) -> list[Prize]:
     awards = Award.objects.select_related("entry", "entry__team", "entry__jam").order_by("id")
     return list(Prize.objects.filter(jam=jam).prefetch_related(Prefetch("awards", queryset=awards)))
+
+
+def awarded_entry_ids(*, jam: Jam) -> QuerySet:
+    """The ids of the jam's entries that won a prize, as a subquery."""
+    return Award.objects.filter(prize__jam=jam).values("entry_id")
+
+
+def awards_attach(*, entries: list[Entry]) -> None:
+    """Give each entry `awards_won`: its awards with their prizes, in the prizes' order.
+    One query for all of them."""
+    awards = Award.objects.select_related("prize").order_by("prize__order", "prize_id", "id")
+    prefetch_related_objects(entries, Prefetch("awards", queryset=awards, to_attr="awards_won"))
+
+
+def prizes_won(*, entry: Entry) -> list[Prize]:
+    """The prizes an entry won, once the results are out (nothing before)."""
+    if not entry.jam.results_published:
+        return []
+    return list(Prize.objects.filter(awards__entry=entry).order_by("order", "id"))
+
+
+def ranking_is_public(*, jam: Jam) -> bool:
+    """Whether anyone may see the full ranking: the results are out and the jam shows it."""
+    return jam.results_published and jam.show_ranking
+
+
+def entry_ids_by_rank(*, jam: Jam) -> list[int]:
+    """Every submitted entry's id in the order of the results: best first, equal places
+    and unreviewed entries (last) by id. Four queries."""
+    return [row.entry.pk for row in jam_results(jam=jam).rows]
 
 
 @dataclass

@@ -16,13 +16,13 @@ from .forms import ReviewForm
 from .models import Judge, Review
 from .selectors import (
     criteria_for,
+    jam_results,
     judge_can_review,
     judge_for,
     judge_workspace,
     next_entry_for_judge,
     prizes_with_winners,
     recusals_for_judge,
-    results_for_jam,
 )
 from .services import (
     JudgingClosed,
@@ -161,7 +161,17 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     jam = get_object_or_404(Jam, slug=slug)
     if not jam.results_published:
         return render(request, "judging/results.html", {"jam": jam, "published": False})
-    _criteria, rows = results_for_jam(jam=jam)
+    results = jam_results(jam=jam) if jam.show_ranking else None
     prizes = prizes_with_winners(jam=jam)
-    context = {"jam": jam, "published": True, "prizes": prizes, "rows": rows if jam.show_ranking else []}
+    context = {
+        "jam": jam,
+        "published": True,
+        "prizes": prizes,
+        "awarded": any(prize.awards.all() for prize in prizes),
+        # Organizers also see the prizes not awarded. A signed-in person's page is never
+        # cached (PublicPageCacheMiddleware), so this never reaches a visitor.
+        "show_unawarded": request.user.is_staff,
+        "rows": results.rows if results else [],
+        "scale": results.scale if results else None,  # what the scores are shown on
+    }
     return render(request, "judging/results.html", context)

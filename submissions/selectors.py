@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
@@ -27,16 +28,35 @@ def _visible_to(user: User) -> Q:
     return visible
 
 
-def entry_list_for_gallery(*, jam: Jam, user: User, query: str = "", full_text: bool | None = None) -> QuerySet[Entry]:
-    """Submitted entries, and the viewer's own team's draft first; then newest first.
+# How the gallery may be ordered: "best" is the best matches first when searching (newest
+# first otherwise). Every order ends on the id, so pages never share or skip an entry.
+GALLERY_ORDERS = ("best", "newest", "title")
+
+
+def entry_list_for_gallery(
+    *, jam: Jam, user: User, query: str = "", order: str = "best", full_text: bool | None = None
+) -> QuerySet[Entry]:
+    """Submitted entries, and the viewer's own team's draft; `order` is one of
+    GALLERY_ORDERS (anything else counts as "best"). Newest first puts the draft first.
 
     A search ranks by relevance: PostgreSQL's full-text search over title, authors and
     abstract (any team whose name contains the words matches too); a plain substring
     match elsewhere (SQLite). `full_text` overrides the choice made by the database."""
     entries = Entry.objects.filter(jam=jam).filter(_visible_to(user)).select_related("team", "jam")
     newest = [F("submitted_at").desc(nulls_first=True), "-id"]
-    if not query:
+    relevance: list = []
+    if query:
+        entries, relevance = _search(entries, jam=jam, query=query, full_text=full_text)
+    if order == "title":
+        return entries.distinct().order_by(Lower("title"), "id")
+    if order == "newest":
         return entries.distinct().order_by(*newest)
+    return entries.distinct().order_by(*relevance, *newest)
+
+
+def _search(entries: QuerySet[Entry], *, jam: Jam, query: str, full_text: bool | None) -> tuple[QuerySet, list]:
+    """The entries matching `query`, and the ordering that puts the best matches first
+    (none for a substring match, which has no measure of relevance)."""
     if full_text is None:
         full_text = connection.vendor == "postgresql"
     if full_text:
@@ -45,15 +65,20 @@ def entry_list_for_gallery(*, jam: Jam, user: User, query: str = "", full_text: 
         # index with the team index (a bitmap OR) when a jam has many entries.
         teams = list(Team.objects.filter(jam=jam, name__icontains=query).values_list("pk", flat=True))
         entries = entries.annotate(search=entry_search_vector()).filter(Q(search=search) | Q(team__in=teams))
-        entries = entries.annotate(rank=SearchRank(entry_search_vector(), search))
-        return entries.distinct().order_by("-rank", *newest)
+        return entries.annotate(rank=SearchRank(entry_search_vector(), search)), ["-rank"]
     entries = entries.filter(
         Q(title__icontains=query)
         | Q(abstract__icontains=query)
         | Q(authors__icontains=query)
         | Q(team__name__icontains=query)
     )
-    return entries.distinct().order_by(*newest)
+    return entries, []
+
+
+def entry_list_in_order(*, ids: list[int]) -> list[Entry]:
+    """The entries with these ids, in the order given (ids of no entry are left out)."""
+    found = Entry.objects.select_related("team", "jam").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def entry_list_latest(*, jam: Jam, limit: int = 6) -> list[Entry]:

@@ -11,7 +11,7 @@ urlpatterns = [
     path("<slug:slug>/team/invite/reset/", views.team_invite_reset_view, name="team_invite_reset"),
     path("<slug:slug>/submit/", views.entry_submit, name="submit"),
     path("<slug:slug>/submit/upload/", views.entry_upload_presign, name="upload_presign"),
-    path("<slug:slug>/entries/", views.entry_list, name="entry_list"),
+    # <slug>/entries/ (entry_list), the gallery, is composed above the apps: hackathon/urls.py.
     path("<slug:slug>/entries/<int:pk>/", views.entry_detail, name="entry_detail"),
     path("<slug:slug>/entries/<int:pk>/<str:field>/", views.entry_file, name="entry_file"),
 ]

@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,6 @@ from .selectors import (
     entry_can_view,
     entry_get_visible,
     entry_is_members,
-    entry_list_for_gallery,
     team_with_members,
 )
 from .services import (
@@ -280,17 +278,8 @@ def entry_upload_presign(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(post)
 
 
-ENTRIES_PER_PAGE = 24
-
-
-@public_page(scopes=lambda slug: [jam_scope(slug)])
-def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
-    jam = _jam(slug)
-    query = request.GET.get("q", "").strip()[:200]
-    entries = entry_list_for_gallery(jam=jam, user=request.user, query=query)
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"jam": jam, "entries": page.object_list, "page": page, "query": query}
-    return render(request, "submissions/entry_list.html", context)
+# The gallery (submissions:entry_list) shows judging's winners and ranking too, so it is
+# composed above the apps, in hackathon/gallery.py.
 
 
 @public_page(scopes=lambda slug, pk: [jam_scope(slug)])

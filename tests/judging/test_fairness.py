@@ -211,10 +211,15 @@ def test_awarding_after_publication_refreshes_the_public_page(
     results_publish(jam=judging_jam)
     public = f"/jams/{judging_jam.slug}/results/"
     visitor = client.__class__()
-    assert "Not awarded." in text(visitor.get(public))
+    before = text(visitor.get(public))  # a prize not awarded is not shown to the public
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/admin/jams/jam/{judging_jam.pk}/results/", {"prize": prize.pk, "entry": entries[1].pk})
 
+    after = text(visitor.get(public))
     assert Award.objects.filter(prize=prize, entry=entries[1]).exists()
-    assert "Not awarded." not in text(visitor.get(public))
+    assert "Best in show" not in before
+    assert entries[1].title not in before
+    assert "Best in show" in after
+    assert entries[1].title in after
+    assert "Not awarded." not in before + after
