@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "accounts",
+    "outbox",
     "jams",
     "submissions",
     "judging",
@@ -211,7 +212,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Publishing a task never holds a request for long: a broker that refuses or hangs costs
+# a second at most, once per process per half-minute (outbox/services.py); the outbox's
+# row waits for the sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_BROKER_POOL_LIMIT = env.int("CELERY_BROKER_POOL_LIMIT", default=10)
 CELERY_BEAT_SCHEDULE = {
+    # What the outbox still owes: never queued (the broker was down), lost, or due a retry.
+    "outbox-sweep": {"task": "outbox.tasks.outbox_sweep_task", "schedule": 30.0},
     "judging-open": {"task": "judging.tasks.judging_open_task", "schedule": 300.0},
     # Objects uploaded straight to S3 but never attached to an entry, after 24 h.
     "uploads-purge": {"task": "submissions.tasks.uploads_purge_task", "schedule": 3600.0},

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.password_reset import OutboxPasswordResetForm
 from jams import urls as jam_urls
 from jams import views as jam_views
 from submissions import urls as submission_urls
@@ -23,6 +25,12 @@ urlpatterns = [
     path("jams/", include((submission_pages, "submissions"))),
     path("jams/", include("judging.urls")),
     path("accounts/signup/", account_views.account_signup, name="account_signup"),
+    # The reset email goes through the outbox (accounts/password_reset.py).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/jams/", pages.my_jams, name="my_jams"),
     path("admin/", admin.site.urls),

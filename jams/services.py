@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_create
 from hackathon.mail import send_once
+from outbox.services import outbox_add
 
 from .cache import pages_changed
 from .models import Jam, SignUp
@@ -49,10 +50,14 @@ def signup_create(*, jam: Jam, user: User, show_in_list: bool = True, now: datet
         # A double click raced us to the unique constraint.
         raise AlreadySignedUp(SignUp.objects.select_related("jam", "user").get(jam=jam, user=user)) from None
 
-    from .tasks import signup_confirmation_send_task
-
     pages_changed(jam=jam)
-    transaction.on_commit(lambda: signup_confirmation_send_task.delay(signup_id=signup.pk))
+    outbox_add(
+        kind="Sign-up confirmation",
+        handler="jams.services.signup_confirmation_deliver",
+        args={"signup_id": signup.pk},
+        recipients=[user.email],
+        jam_id=jam.pk,
+    )
     return signup
 
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam
+from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
 
 from .assignment import JudgeSlot, top_up
@@ -55,9 +56,13 @@ def judge_add(*, jam: Jam, email: str, display_name: str = "", max_entries: int 
     judge, created = Judge.objects.get_or_create(jam=jam, user=user, defaults={"max_entries": max_entries})
     if not created:
         raise ValidationError(f"{user.display_name} is already a judge of {jam.title}.")
-    from .tasks import judge_invite_task
-
-    transaction.on_commit(lambda: judge_invite_task.delay(judge_id=judge.pk))
+    outbox_add(
+        kind="Judge invitation",
+        handler="judging.services.judge_invite_send",
+        args={"judge_id": judge.pk},
+        recipients=[user.email],
+        jam_id=jam.pk,
+    )
     return judge
 
 
@@ -281,35 +286,40 @@ def results_publish(*, jam: Jam, now: datetime | None = None) -> Jam:
     locked.results_published_at = now or timezone.now()
     locked.save(update_fields=["results_published_at"])
     pages_changed(jam=locked)
-    from .tasks import results_announce_task
-
-    transaction.on_commit(lambda: results_announce_task.delay(jam_id=jam.pk))
+    results_announce(jam=locked)
     return locked
 
 
-def results_announce(*, jam_id: int) -> int:
-    """Tell every person signed up to the jam that its results are out, each once.
-
-    Returns how many were emailed by this call. A failing send leaves no notice row for
-    that person, so the task's retry reaches them and nobody twice."""
+def results_announce(*, jam: Jam) -> int:
+    """Record the email that the results are out for every person signed up to the jam
+    (the outbox sends them); returns how many."""
     from jams.models import SignUp
 
+    people = SignUp.objects.filter(jam=jam).values_list("user_id", "user__email").order_by("id")
+    return outbox_add_many(
+        kind="Results announcement",
+        handler="judging.services.results_notice_send",
+        items=[({"jam_id": jam.pk, "user_id": user_id}, [email]) for user_id, email in people],
+        jam_id=jam.pk,
+    )
+
+
+def results_notice_send(*, jam_id: int, user_id: int) -> bool:
+    """Tell one person that the jam's results are out, once: a failing send leaves no
+    notice row, so a retry reaches them, and a second run finds the row and sends nothing.
+    Returns whether this call sent."""
     from .emails import results_message
     from .models import ResultsNotice
 
     jam = Jam.objects.filter(pk=jam_id, results_published_at__isnull=False).first()
-    if jam is None:
-        return 0
-    told = set(ResultsNotice.objects.filter(jam=jam).values_list("user_id", flat=True))
-    sent = 0
-    for signup in SignUp.objects.filter(jam=jam).select_related("user").exclude(user_id__in=told):
-        with transaction.atomic():
-            _, created = ResultsNotice.objects.get_or_create(jam=jam, user=signup.user)
-            if not created:
-                continue
-            results_message(jam=jam, user=signup.user).send()
-        sent += 1
-    return sent
+    user = User.objects.filter(pk=user_id).first()
+    if jam is None or user is None:
+        return False
+    with transaction.atomic():
+        _, created = ResultsNotice.objects.get_or_create(jam=jam, user=user)
+        if created:
+            results_message(jam=jam, user=user).send()
+    return created
 
 
 @transaction.atomic

@@ -5,25 +5,13 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from hackathon.celery import EMAIL_ERRORS, RETRY_WITH_BACKOFF
 from jams.models import Jam
 
-from .services import assignments_make, judge_invite_send, results_announce
+from .services import assignments_make
 
 logger = logging.getLogger(__name__)
 
-
-@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
-def judge_invite_task(*, judge_id: int) -> bool:
-    sent = judge_invite_send(judge_id=judge_id)
-    if not sent:
-        logger.info("Judge %s: no invitation to send (gone or already invited).", judge_id)
-    return sent
-
-
-@shared_task(autoretry_for=EMAIL_ERRORS, **RETRY_WITH_BACKOFF)
-def results_announce_task(*, jam_id: int) -> int:
-    return results_announce(jam_id=jam_id)
+# The judges' invitations and the results announcement are outbox items (outbox/).
 
 
 @shared_task

@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,9 +16,11 @@ from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
+from outbox.services import outbox_add
 
 from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
 from .models import Entry, Team, TeamMembership, new_invite_token
+from .slides import slide_pages_due
 from .thumbnails import is_public
 from .uploads import Detected, safe_name
 
@@ -225,11 +226,11 @@ def entry_save(
             entry.save()
             pages_changed(jam=jam)
             transaction.on_commit(lambda: _delete_files(replaced))
-            _queue_follow_ups(
+            _record_follow_ups(
                 entry, first_submit=submit and not was_submitted, edited_by=user if was_submitted else None
             )
-            _queue_thumbnails(entry, submit=submit, new_image=files.image is not None)
-            _queue_slide_pages(entry)
+            _record_thumbnails(entry, submit=submit, new_image=files.image is not None)
+            _record_slide_pages(entry)
     except Exception:
         _delete_files(_unattached(stored))
         raise
@@ -353,37 +354,45 @@ def _delete_files(files: list[tuple[str, object]]) -> None:
             logger.warning("Could not delete %s: %s", name, error)
 
 
-def _queue_thumbnails(entry: Entry, *, submit: bool, new_image: bool) -> None:
-    from .tasks import entry_thumbnails_task
+def _record_entry_job(entry: Entry, *, kind: str, handler: str) -> None:
+    outbox_add(kind=kind, handler=handler, args={"entry_id": entry.pk}, jam_id=entry.jam_id, is_email=False)
 
-    entry_id = entry.pk
-    # Submitting publishes the thumbnails a draft already has (the task copies them to
+
+def _record_thumbnails(entry: Entry, *, submit: bool, new_image: bool) -> None:
+    # Submitting publishes the thumbnails a draft already has (the job copies them to
     # the public storage); a new image gets new ones, public or private by the state.
     publish = submit and entry.image and not is_public(entry.thumbnail_card.name)
     if new_image or publish:
-        transaction.on_commit(lambda: entry_thumbnails_task.delay(entry_id=entry_id))
+        _record_entry_job(entry, kind="Thumbnails", handler="submissions.thumbnails.entry_thumbnails_make")
 
 
-def _queue_slide_pages(entry: Entry) -> None:
-    """Page images for new PDF slides, published on submission, dropped with the slides.
-    The task does nothing when the pages already match, so queueing on every save is cheap."""
-    from .tasks import entry_slide_pages_task
-
-    if entry.slides or entry.slide_pages:
-        transaction.on_commit(partial(entry_slide_pages_task.delay, entry_id=entry.pk))
+def _record_slide_pages(entry: Entry) -> None:
+    """Page images for new PDF slides, published on submission, dropped with the slides."""
+    if slide_pages_due(entry):
+        _record_entry_job(entry, kind="Slide pages", handler="submissions.slides.entry_slide_pages_make")
 
 
-def _queue_follow_ups(entry: Entry, *, first_submit: bool, edited_by: User | None) -> None:
+def _member_emails(entry: Entry) -> list[str]:
+    return list(User.objects.filter(team_memberships__team_id=entry.team_id).values_list("email", flat=True))
+
+
+def _record_follow_ups(entry: Entry, *, first_submit: bool, edited_by: User | None) -> None:
     """The confirmation on the first submission; a "changed by" note on later edits."""
-    from .tasks import entry_change_notify_task, entry_notify_task
-
-    entry_id, version = entry.pk, entry.version
     if first_submit:
-        transaction.on_commit(lambda: entry_notify_task.delay(entry_id=entry_id))
+        outbox_add(
+            kind="Entry confirmation",
+            handler="submissions.services.entry_notify",
+            args={"entry_id": entry.pk},
+            recipients=_member_emails(entry),
+            jam_id=entry.jam_id,
+        )
     elif edited_by is not None:
-        editor_id = edited_by.pk
-        transaction.on_commit(
-            lambda: entry_change_notify_task.delay(entry_id=entry_id, version=version, editor_id=editor_id)
+        outbox_add(
+            kind="Entry changed note",
+            handler="submissions.services.entry_change_notify",
+            args={"entry_id": entry.pk, "version": entry.version, "editor_id": edited_by.pk},
+            recipients=[email for email in _member_emails(entry) if email != edited_by.email],
+            jam_id=entry.jam_id,
         )
 
 
@@ -440,20 +449,18 @@ def entry_change_notify(*, entry_id: int, version: int, editor_id: int, now: dat
 def entry_thumbnails_follow_state(*, entry_id: int) -> None:
     """After an organizer changes an entry's state: its thumbnails and slide pages move to the public
     storage if it is now submitted, back to the private one if it is a draft again."""
-    from .tasks import entry_slide_pages_task, entry_thumbnails_task
-
-    transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
-    transaction.on_commit(partial(entry_slide_pages_task.delay, entry_id=entry_id))
+    entry = Entry.objects.only("pk", "jam_id").get(pk=entry_id)
+    _record_entry_job(entry, kind="Thumbnails", handler="submissions.thumbnails.entry_thumbnails_make")
+    _record_entry_job(entry, kind="Slide pages", handler="submissions.slides.entry_slide_pages_make")
 
 
 @transaction.atomic
 def entry_thumbnails_remake(*, entry_ids: list[int]) -> list[int]:
     """Make the thumbnails of these entries anew (those with an image); returns their ids."""
-    from .tasks import entry_thumbnails_task
-
-    ids = list(Entry.objects.filter(pk__in=entry_ids).exclude(image="").values_list("pk", flat=True))
-    # Cleared, the thumbnails no longer match the image, so the task makes them again.
+    entries = list(Entry.objects.filter(pk__in=entry_ids).exclude(image="").only("pk", "jam_id"))
+    ids = [entry.pk for entry in entries]
+    # Cleared, the thumbnails no longer match the image, so the job makes them again.
     Entry.objects.filter(pk__in=ids).update(thumbnails_of="")
-    for entry_id in ids:
-        transaction.on_commit(partial(entry_thumbnails_task.delay, entry_id=entry_id))
+    for entry in entries:
+        _record_entry_job(entry, kind="Thumbnails", handler="submissions.thumbnails.entry_thumbnails_make")
     return ids

@@ -50,6 +50,16 @@ def render_pdf_pages(data: bytes, *, max_pages: int = MAX_PAGES) -> list[bytes]:
         document.close()
 
 
+def slide_pages_due(entry: Entry) -> bool:
+    """Whether the entry's page images lag its slides or its state (cheap, no I/O): what
+    entry_slide_pages_make would find to do."""
+    slides = entry.slides.name if entry.slides else ""
+    old = list(entry.slide_pages or [])
+    if slides and entry.slide_pages_of == slides:
+        return any(is_public(name) != entry.is_submitted for name in old)
+    return bool(slides or old) or entry.slide_pages_of != (slides or None)
+
+
 def entry_slide_pages_make(*, entry_id: int) -> bool:
     """Make the page images of an entry's PDF slides, move them to where the entry's
     state says they belong (public once submitted, private while a draft), or drop them

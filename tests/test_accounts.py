@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -8,10 +9,11 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_sends_a_working_link(client):
+def test_password_reset_sends_a_working_link(client, django_capture_on_commit_callbacks):
     user = UserFactory(email="lucy@example.com")
 
-    response = client.post("/accounts/password_reset/", {"email": "lucy@example.com"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password_reset/", {"email": "lucy@example.com"}, follow=True)
 
     assert "Check your email" in response.content.decode()
     (message,) = mail.outbox
@@ -80,3 +82,44 @@ def test_the_user_backend_reads_every_field_as_djangos_model_backend_does():
         assert type(getattr(ours, field.attname)) is type(theirs), field.name
     assert ours.last_login.tzinfo is not None
     assert not ours._state.adding
+
+
+def test_password_reset_survives_smtp_being_down_and_is_sent_once(
+    client, smtp_sink, settings, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from outbox.models import OutboxItem
+    from outbox.services import outbox_sweep
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
+    UserFactory(email="lucy@example.com")
+    smtp_sink.refuse_next(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password_reset/", {"email": "lucy@example.com"}, follow=True)
+    item = OutboxItem.objects.get(kind="Password reset")
+    failed = (item.state, item.tries)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_sweep(now=timezone.now() + timedelta(hours=1))  # SMTP is back; the back-off is over
+        outbox_sweep(now=timezone.now() + timedelta(hours=2))  # a second sweep sends nothing twice
+    item.refresh_from_db()
+
+    assert "Check your email" in response.content.decode()
+    assert failed == (OutboxItem.State.FAILED, 1)
+    assert (item.state, item.recipients) == (OutboxItem.State.SENT, "lucy@example.com")
+    assert smtp_sink.refused == 1
+    assert [m["To"] for m in smtp_sink.messages] == ["lucy@example.com"]
+    assert "/accounts/reset/" in smtp_sink.messages[0].get_payload()
+
+
+def test_password_reset_for_an_unknown_address_records_nothing(client, django_capture_on_commit_callbacks):
+    from outbox.models import OutboxItem
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"}, follow=True)
+
+    assert "Check your email" in response.content.decode()
+    assert OutboxItem.objects.count() == 0
+    assert mail.outbox == []

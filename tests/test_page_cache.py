@@ -6,6 +6,7 @@ callbacks run, as they are in production."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from html import unescape
@@ -407,7 +408,7 @@ def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, run
     marks the cached gallery stale for the web process."""
     from django.core.cache import caches
 
-    from submissions.tasks import entry_thumbnails_task
+    from outbox.services import outbox_add
     from tests.services import wait_until
 
     assert caches["default"].__class__.__name__ == "ReusedClientRedisCache"
@@ -416,11 +417,17 @@ def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, run
     gallery = f"/jams/{running_jam.slug}/entries/"
     assert 'data-testid="entry-thumbnail"' not in text(anonymous_get(gallery))
 
-    task_id = entry_thumbnails_task.delay(entry_id=entry.pk).id
+    # Committed at once (a transactional test): the worker gets it as after a request.
+    item = outbox_add(
+        kind="Thumbnails", handler="submissions.thumbnails.entry_thumbnails_make", args={"entry_id": entry.pk}
+    )
 
-    # Done means the worker logged success, which it does after the task's on-commit work.
+    # Done means the worker logged success, which it does after the job's on-commit work.
     log = artifacts_dir / "celery-worker.log"
-    assert wait_until(lambda: f"[{task_id}] succeeded" in log.read_text(errors="replace"), timeout=30)
+    done = re.compile(r"outbox_item_run_task\[[\w-]+\] succeeded in [\d.]+s: True")
+    assert wait_until(lambda: done.search(log.read_text(errors="replace")) is not None, timeout=30)
+    item.refresh_from_db()
+    assert item.state == item.State.SENT
     assert Entry.objects.get(pk=entry.pk).thumbnails_ready
     assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
 

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import expect
 
+from outbox.models import OutboxItem
 from submissions.models import Entry
 from tests.files import MB, pdf_bytes, png_bytes
 from tests.services import wait_until
@@ -91,7 +92,9 @@ def check_thumbnails_made_by_the_worker(entry: Entry, s3_server, artifacts_dir: 
 
     assert wait_until(ready, timeout=30, interval=0.25)
     worker_log = (artifacts_dir / "celery-worker.log").read_text(errors="replace")
-    assert re.search(r"Task submissions\.tasks\.entry_thumbnails_task\[[\w-]+\] succeeded in [\d.]+s: True", worker_log)
+    assert re.search(r"Task outbox\.tasks\.outbox_item_run_task\[[\w-]+\] succeeded in [\d.]+s: True", worker_log)
+    job = OutboxItem.objects.get(kind="Thumbnails", args={"entry_id": entry.pk})
+    assert wait_until(lambda: OutboxItem.objects.filter(pk=job.pk, state=OutboxItem.State.SENT).exists(), timeout=10)
     s3 = s3_server.client()
     head = s3.head_object(Bucket=s3_server.bucket, Key=entry.thumbnail_card.name)
     assert head["ContentType"] == "image/jpeg"

@@ -1,12 +1,14 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from icalendar import Calendar
 
 from jams.services import signup_confirmation_deliver, signup_create
-from jams.tasks import signup_confirmation_send_task
+from outbox.models import OutboxItem
+from outbox.services import MAX_TRIES, outbox_item_run
 from tests.factories import JamFactory, SignUpFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,9 +46,25 @@ def test_signup_confirmation_has_subject_text_html_and_calendar(signup):
     assert event.decoded("DTSTART") == signup.jam.starts_at
 
 
-def test_signup_confirmation_is_sent_once_even_if_the_task_runs_twice(signup):
-    first = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk}).get()
-    second = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk}).get()
+def _confirmation_item(signup) -> OutboxItem:
+    return OutboxItem.objects.get(handler="jams.services.signup_confirmation_deliver", args={"signup_id": signup.pk})
+
+
+def test_signup_records_its_confirmation_in_the_outbox(running_jam, user):
+    signup = signup_create(jam=running_jam, user=user)
+
+    item = _confirmation_item(signup)
+    assert (item.kind, item.recipients, item.jam_id, item.state) == (
+        "Sign-up confirmation",
+        user.email,
+        running_jam.pk,
+        OutboxItem.State.QUEUED,
+    )
+
+
+def test_signup_confirmation_is_sent_once_even_if_run_twice(signup):
+    first = signup_confirmation_deliver(signup_id=signup.pk)
+    second = signup_confirmation_deliver(signup_id=signup.pk)
 
     signup.refresh_from_db()
     assert (first, second) == (True, False)
@@ -57,50 +75,55 @@ def test_signup_confirmation_is_sent_once_even_if_the_task_runs_twice(signup):
 def test_signup_confirmation_for_a_deleted_signup_is_skipped(signup):
     signup_id = signup.pk
     signup.delete()
-    assert signup_confirmation_send_task.apply(kwargs={"signup_id": signup_id}).get() is False
+    assert signup_confirmation_deliver(signup_id=signup_id) is False
     assert mail.outbox == []
 
 
 def test_signup_queues_the_confirmation_on_commit_only(running_jam, user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        signup_create(jam=running_jam, user=user)
+        signup = signup_create(jam=running_jam, user=user)
     assert mail.outbox == []
-    assert len(callbacks) == 2  # the cached pages' version bump, then the email
+    assert len(callbacks) == 2  # the cached pages' version bump, then the outbox's publish
 
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 1
+    assert _confirmation_item(signup).state == OutboxItem.State.SENT
 
 
-def test_signup_confirmation_retries_when_smtp_fails(signup, smtp_sink, settings):
+def test_signup_confirmation_retries_when_smtp_fails(running_jam, user, smtp_sink, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
     smtp_sink.refuse_next(2)
+    signup = signup_create(jam=running_jam, user=user)
+    item = _confirmation_item(signup)
+    later = timezone.now()
 
-    result = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk})
+    for _ in range(3):  # the run at once, then the sweep's two retries after each back-off
+        later += timedelta(hours=1)
+        outbox_item_run(item_id=item.pk, now=later)
 
     signup.refresh_from_db()
-    assert result.successful()
+    item.refresh_from_db()
     assert smtp_sink.refused == 2
-    assert [m["To"] for m in smtp_sink.messages] == ["can@example.com"]
+    assert [m["To"] for m in smtp_sink.messages] == [user.email]
     assert signup.confirmation_sent_at is not None
+    assert (item.state, item.tries) == (OutboxItem.State.SENT, 3)
 
 
-def test_signup_confirmation_task_backs_off_between_retries():
-    task = signup_confirmation_send_task
-    assert task.retry_backoff == 30
-    assert task.retry_backoff_max == 30 * 60
-    assert task.max_retries == 8
-
-
-def test_signup_confirmation_gives_up_without_marking_sent(signup, smtp_sink, settings):
+def test_signup_confirmation_gives_up_without_marking_sent(running_jam, user, smtp_sink, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
     smtp_sink.refuse_next(100)
+    signup = signup_create(jam=running_jam, user=user)
+    item = _confirmation_item(signup)
 
-    result = signup_confirmation_send_task.apply(kwargs={"signup_id": signup.pk})
+    for _ in range(MAX_TRIES + 2):
+        outbox_item_run(item_id=item.pk)
 
     signup.refresh_from_db()
-    assert result.failed()
-    assert smtp_sink.refused == signup_confirmation_send_task.max_retries + 1
+    item.refresh_from_db()
+    assert smtp_sink.refused == MAX_TRIES
     assert signup.confirmation_sent_at is None
+    assert (item.state, item.tries) == (OutboxItem.State.GAVE_UP, MAX_TRIES)
+    assert "SMTP" in item.last_error

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from judging.models import Award, ResultsNotice
-from judging.services import AlreadyPublished, results_announce, results_publish, review_save
+from judging.services import AlreadyPublished, results_notice_send, results_publish, review_save
 from tests.factories import EntryFactory, JudgeFactory, PrizeFactory, SignUpFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +51,15 @@ def test_publish_records_the_time_and_emails_every_participant_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         results_publish(jam=judging_jam)
-    again = results_announce(jam_id=judging_jam.pk)
+    user_ids = judging_jam.signups.values_list("user_id", flat=True)
+    again = [results_notice_send(jam_id=judging_jam.pk, user_id=user_id) for user_id in user_ids]
 
     judging_jam.refresh_from_db()
     assert judging_jam.results_published_at is not None
     assert {m.to[0] for m in mailoutbox} == participants
     assert len(mailoutbox) == len(participants)
     assert mailoutbox[0].subject == f"The results of {judging_jam.title} are out"
-    assert again == 0
+    assert again == [False] * len(participants)
     assert ResultsNotice.objects.filter(jam=judging_jam).count() == len(participants)
 
 
@@ -75,20 +76,27 @@ def test_publishing_twice_is_refused_and_changes_nothing(judging_jam, scored, ma
 
 
 def test_announcement_retries_after_smtp_fails_and_tells_everyone_once(judging_jam, scored, smtp_sink, settings):
-    from judging.tasks import results_announce_task
+    from outbox.models import OutboxItem
+    from outbox.services import outbox_item_run
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
     results_publish(jam=judging_jam)
     people = sorted(judging_jam.signups.values_list("user__email", flat=True))
+    items = OutboxItem.objects.filter(jam=judging_jam, kind="Results announcement")
     smtp_sink.refuse_next(2)
 
-    result = results_announce_task.apply(kwargs={"jam_id": judging_jam.pk})
+    for _ in range(2):  # each item at once, then again (the sweep, after the back-off)
+        for item in items:
+            outbox_item_run(item_id=item.pk)
 
-    assert result.successful()
+    assert sorted(items.values_list("recipients", flat=True)) == people
+    assert set(items.values_list("state", flat=True)) == {OutboxItem.State.SENT}
     assert smtp_sink.refused == 2
     assert sorted(m["To"] for m in smtp_sink.messages) == people
-    assert results_announce_task.apply(kwargs={"jam_id": judging_jam.pk}).get() == 0
+    assert [results_notice_send(jam_id=judging_jam.pk, user_id=i.args["user_id"]) for i in items] == [False] * len(
+        people
+    )
     assert len(smtp_sink.messages) == len(people)
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from submissions import slides as slide_module
 from submissions.models import Entry
-from submissions.tasks import entry_slide_pages_task
+from submissions.slides import entry_slide_pages_make
 from submissions.thumbnails import PUBLIC_PREFIX, _read, thumbnail_url
 from tests.factories import CriterionFactory, EntryFactory, JamFactory, JudgeFactory, TeamFactory
 from tests.files import pdf_bytes, pdf_pages_bytes, pptx_bytes, upload
@@ -32,7 +32,7 @@ def with_slides(entry: Entry, data: bytes, name: str = "talk.pdf") -> Entry:
 
 
 def run_task(entry: Entry) -> bool:
-    made = entry_slide_pages_task.apply(kwargs={"entry_id": entry.pk}).get()
+    made = entry_slide_pages_make(entry_id=entry.pk)
     entry.refresh_from_db()
     return made
 

@@ -1,5 +1,4 @@
 import io
-import logging
 from datetime import timedelta
 
 import pytest
@@ -8,8 +7,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
+from outbox.models import OutboxItem
+from outbox.services import outbox_add, outbox_item_run
 from submissions.models import Entry
-from submissions.tasks import entry_change_notify_task, entry_notify_task, entry_thumbnails_task
+from submissions.services import entry_change_notify, entry_notify
 from submissions.thumbnails import entry_thumbnails_make
 from tests.factories import EntryFactory, TeamFactory, UserFactory
 from tests.files import pdf_bytes, png_bytes, slides
@@ -39,7 +40,7 @@ def exif_rotated_jpeg() -> bytes:
 
 
 def test_notify_emails_every_member_with_files_link_and_deadline(entry):
-    assert entry_notify_task.apply(kwargs={"entry_id": entry.pk}).get() is True
+    assert entry_notify(entry_id=entry.pk) is True
 
     (message,) = mail.outbox
     assert sorted(message.to) == ["alejandro@example.com", "yeu@example.com"]
@@ -52,15 +53,15 @@ def test_notify_emails_every_member_with_files_link_and_deadline(entry):
 
 
 def test_notify_twice_sends_once(entry):
-    entry_notify_task.apply(kwargs={"entry_id": entry.pk})
-    entry_notify_task.apply(kwargs={"entry_id": entry.pk})
+    entry_notify(entry_id=entry.pk)
+    entry_notify(entry_id=entry.pk)
     assert len(mail.outbox) == 1
 
 
 def test_notify_a_new_version_does_not_send_the_confirmation_again(entry):
-    entry_notify_task.apply(kwargs={"entry_id": entry.pk})
+    entry_notify(entry_id=entry.pk)
     Entry.objects.filter(pk=entry.pk).update(version=entry.version + 1)
-    entry_notify_task.apply(kwargs={"entry_id": entry.pk})
+    entry_notify(entry_id=entry.pk)
     assert len(mail.outbox) == 1
 
 
@@ -106,9 +107,9 @@ def test_edits_send_one_change_note_an_hour_to_the_others_only(entry, client, dj
 def test_change_note_task_twice_sends_once(entry):
     Entry.objects.filter(pk=entry.pk).update(version=2)
     kwargs = {"entry_id": entry.pk, "version": 2, "editor_id": entry.team.created_by_id}
-    assert entry_change_notify_task.apply(kwargs=kwargs).get() is True
+    assert entry_change_notify(**kwargs) is True
     Entry.objects.filter(pk=entry.pk).update(change_noted_at=timezone.now() - timedelta(hours=2))
-    assert entry_change_notify_task.apply(kwargs=kwargs).get() is False
+    assert entry_change_notify(**kwargs) is False
     assert len(mail.outbox) == 1
 
 
@@ -128,24 +129,28 @@ def test_first_submission_through_the_form_confirms_to_everyone(
     assert sorted(message.to) == sorted([team.created_by.email, "second@example.com"])
 
 
-def test_notify_skips_drafts_and_missing_rows(entry, caplog):
+def test_notify_skips_drafts_and_missing_rows(entry):
     Entry.objects.filter(pk=entry.pk).update(state=Entry.State.DRAFT, submitted_at=None)
-    caplog.set_level(logging.INFO, logger="submissions.tasks")
 
-    assert entry_notify_task.apply(kwargs={"entry_id": entry.pk}).get() is False
-    assert entry_notify_task.apply(kwargs={"entry_id": 987654}).get() is False
+    assert entry_notify(entry_id=entry.pk) is False
+    assert entry_notify(entry_id=987654) is False
     assert mail.outbox == []
-    assert "Entry 987654: no confirmation to send" in caplog.text
 
 
-def test_notify_retries_when_smtp_fails(entry, smtp_sink, settings):
+def test_notify_retries_through_the_outbox_when_smtp_fails(entry, smtp_sink, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_sink.host, smtp_sink.port
     smtp_sink.refuse_next(1)
+    item = outbox_add(
+        kind="Entry confirmation", handler="submissions.services.entry_notify", args={"entry_id": entry.pk}
+    )
 
-    result = entry_notify_task.apply(kwargs={"entry_id": entry.pk})
+    first, second, third = (outbox_item_run(item_id=item.pk) for _ in range(3))
 
-    assert result.successful()
+    item.refresh_from_db()
+    assert (first, second, third) == (False, True, False)
+    assert (item.state, item.tries) == (OutboxItem.State.SENT, 2)
+    assert item.last_error.startswith("SMTP")  # kept after the success, for the record
     assert smtp_sink.refused == 1
     assert len(smtp_sink.messages) == 1
 
@@ -153,7 +158,7 @@ def test_notify_retries_when_smtp_fails(entry, smtp_sink, settings):
 def test_thumbnails_fix_exif_orientation_and_cover_crop(entry):
     entry.image.save("photo.jpg", ContentFile(exif_rotated_jpeg()))
 
-    assert entry_thumbnails_task.apply(kwargs={"entry_id": entry.pk}).get() is True
+    assert entry_thumbnails_make(entry_id=entry.pk) is True
 
     entry.refresh_from_db()
     assert entry.thumbnails_ready
@@ -199,11 +204,9 @@ def test_thumbnails_of_a_new_image_replace_the_old_ones(entry):
     assert storage.exists(entry.thumbnail_card.name)
 
 
-def test_thumbnails_skip_a_missing_row_or_no_image(entry, caplog):
-    caplog.set_level(logging.INFO, logger="submissions.tasks")
-    assert entry_thumbnails_task.apply(kwargs={"entry_id": 987654}).get() is False
-    assert entry_thumbnails_task.apply(kwargs={"entry_id": entry.pk}).get() is False
-    assert "Entry 987654: no thumbnails to make" in caplog.text
+def test_thumbnails_skip_a_missing_row_or_no_image(entry):
+    assert entry_thumbnails_make(entry_id=987654) is False
+    assert entry_thumbnails_make(entry_id=entry.pk) is False
 
 
 def test_thumbnails_on_s3_are_read_and_written_through_the_storage_api(entry, s3_storage, s3_server):

@@ -1,0 +1,168 @@
+"""Record, queue and run the outbox's items (outbox/models.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import OutboxItem
+
+logger = logging.getLogger(__name__)
+
+TO_DO = (OutboxItem.State.QUEUED, OutboxItem.State.FAILED)
+# An item still to do this long after it was queued is queued again by the sweep: the
+# broker was down, or the worker died with it.
+SWEEP_AFTER = timedelta(minutes=3)
+SWEEP_BATCH = 500
+MAX_TRIES = 8
+# After a publish fails, this process leaves the broker alone for a while: a thousand
+# items after one commit must not each wait out the time-out. The sweep catches up.
+BROKER_PAUSE_SECONDS = 30.0
+
+
+def outbox_add(
+    *,
+    kind: str,
+    handler: str,
+    args: dict,
+    recipients: Iterable[str] = (),
+    jam_id: int | None = None,
+    is_email: bool = True,
+) -> OutboxItem:
+    """Record one email or file job, in the caller's transaction; it is queued once that
+    commits. `handler` is the dotted path of the function that does it, called with
+    `args` (ids, not objects: it runs later, in another process)."""
+    item = OutboxItem.objects.create(
+        kind=kind,
+        handler=handler,
+        args=args,
+        recipients="\n".join(recipients),
+        jam_id=jam_id,
+        is_email=is_email,
+        due_at=timezone.now() + SWEEP_AFTER,
+    )
+    transaction.on_commit(partial(outbox_publish, item_ids=[item.pk]))
+    return item
+
+
+def outbox_add_many(*, kind: str, handler: str, items: list[tuple[dict, list[str]]], jam_id: int | None = None) -> int:
+    """Record one item per (args, recipients), at once (one insert); as outbox_add."""
+    due_at = timezone.now() + SWEEP_AFTER
+    rows = OutboxItem.objects.bulk_create(
+        OutboxItem(kind=kind, handler=handler, args=args, recipients="\n".join(to), jam_id=jam_id, due_at=due_at)
+        for args, to in items
+    )
+    transaction.on_commit(partial(outbox_publish, item_ids=[row.pk for row in rows]))
+    return len(rows)
+
+
+class _Broker:
+    """Whether this process saw the broker fail lately (then it does not try for a while)."""
+
+    def __init__(self):
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self) -> None:
+        with self.lock:
+            self.down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+
+
+_broker = _Broker()
+
+
+def outbox_publish(*, item_ids: list[int]) -> int:
+    """Ask a worker to run these items; returns how many were handed to the broker. Never
+    raises and never waits long (the broker's time-outs, settings.CELERY_BROKER_*): what
+    could not be queued stays to do, for the sweep."""
+    from .tasks import outbox_item_run_task
+
+    published = 0
+    for item_id in item_ids:
+        if not _broker.usable():
+            break
+        try:
+            outbox_item_run_task.apply_async(kwargs={"item_id": item_id}, retry=False)
+        except Exception as error:  # noqa: BLE001 - any broker failure: the row waits for the sweep
+            _broker.failed()
+            logger.warning("Outbox: could not queue item %s (%s); the sweep will.", item_id, error)
+            break
+        published += 1
+    return published
+
+
+def _backoff(tries: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (tries - 1), 30 * 60))
+
+
+def outbox_item_run(*, item_id: int, now: datetime | None = None) -> bool:
+    """Do one item if it is still to do, holding its row locked meanwhile (a second run at
+    once skips it). Returns whether it was done now. A failure is recorded on the row,
+    with a back-off before the sweep tries again, and after MAX_TRIES it gives up."""
+    with transaction.atomic():
+        item = OutboxItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, state__in=TO_DO).first()
+        if item is None:
+            return False  # done already, being done by another worker, given up or gone
+        try:
+            with transaction.atomic():
+                import_string(item.handler)(**item.args)
+        except Exception as error:  # noqa: BLE001 - recorded on the row and retried
+            item.tries += 1
+            item.last_error = f"{type(error).__name__}: {error}"[:2000]
+            item.state = OutboxItem.State.GAVE_UP if item.tries >= MAX_TRIES else OutboxItem.State.FAILED
+            item.due_at = (now or timezone.now()) + _backoff(item.tries)
+            logger.warning("Outbox: %s failed (try %s): %s", item, item.tries, item.last_error)
+            item.save(update_fields=["tries", "last_error", "state", "due_at"])
+            return False
+        item.tries += 1
+        item.state = OutboxItem.State.SENT
+        item.done_at = now or timezone.now()
+        item.save(update_fields=["tries", "state", "done_at"])
+    return True
+
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Queue again what is still to do and due: never queued (the broker was down), lost
+    (a worker died with it), or failed and past its back-off. Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxItem.objects.select_for_update(skip_locked=True)
+            .filter(state__in=TO_DO, due_at__lte=now)
+            .order_by("due_at", "id")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        OutboxItem.objects.filter(pk__in=ids).update(due_at=now + SWEEP_AFTER)
+    return outbox_publish(item_ids=ids)
+
+
+def outbox_retry(*, item_ids: list[int]) -> int:
+    """An organizer's retry of failed (or given-up) items: to do again, now."""
+    with transaction.atomic():
+        count = (
+            OutboxItem.objects.filter(pk__in=item_ids)
+            .exclude(state=OutboxItem.State.SENT)
+            .update(state=OutboxItem.State.QUEUED, due_at=timezone.now() + SWEEP_AFTER)
+        )
+        transaction.on_commit(partial(outbox_publish, item_ids=list(item_ids)))
+    return count
+
+
+def outbox_oldest_to_do_age(*, now: datetime | None = None) -> float | None:
+    """Seconds since the oldest item still to do was recorded; None when none is."""
+    oldest = OutboxItem.objects.filter(state__in=TO_DO).aggregate(oldest=Min("created_at"))["oldest"]
+    if oldest is None:
+        return None
+    return max(0.0, ((now or timezone.now()) - oldest).total_seconds())
