@@ -88,7 +88,7 @@ def score_heading(html: str) -> str:
     ("method", "criteria", "scores", "heading", "top"),
     [
         ("weighted", [(1, 5, 2), (1, 5, 1)], [5, 5], "Score (weighted mean, 1–5)", "5.00"),
-        ("calibrated", [(0, 10, 1)], [10], "Score (adjusted for judge harshness, 0–10)", "10.00"),
+        ("calibrated", [(0, 10, 1)], [10], "Score (adjusted, 0–10)", "10.00"),
         # Mixed scales: totals are shown on the scale carrying the most weight.
         ("weighted", [(1, 5, 1), (0, 10, 3)], [5, 10], "Score (weighted mean, 0–10)", "10.00"),
         ("weighted", [(1, 5, 3), (0, 10, 1)], [1, 0], "Score (weighted mean, 1–5)", "1.00"),

@@ -347,6 +347,7 @@ CHOICES = [
     {"show": "winners"},
     {"show": "winners", "sort": "rank"},
     {"q": "entry", "sort": "title"},
+    {"q": "entry", "sort": "rank"},
     {"q": "entry"},
 ]
 
