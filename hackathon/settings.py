@@ -212,12 +212,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# Publishing a task never holds a request for long: a broker that refuses or hangs costs
-# a second at most, once per process per half-minute (outbox/services.py); the outbox's
-# row waits for the sweep.
-CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
-CELERY_BROKER_POOL_LIMIT = env.int("CELERY_BROKER_POOL_LIMIT", default=10)
+# Requests queue their emails and file jobs through the outbox, whose publishing waits at
+# most half a second on a broker that refuses or hangs (outbox/services.py).
 CELERY_BEAT_SCHEDULE = {
     # What the outbox still owes: never queued (the broker was down), lost, or due a retry.
     "outbox-sweep": {"task": "outbox.tasks.outbox_sweep_task", "schedule": 30.0},

@@ -27,6 +27,9 @@ MAX_TRIES = 8
 # After a publish fails, this process leaves the broker alone for a while: a thousand
 # items after one commit must not each wait out the time-out. The sweep catches up.
 BROKER_PAUSE_SECONDS = 30.0
+# A publish gives up after half a second on a broker that refuses or hangs (kombu's Redis
+# transport; its `max_retries` is redis-py's own retrying on a refused connection).
+PUBLISH_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "max_retries": 0}
 
 
 def outbox_add(
@@ -85,21 +88,30 @@ _broker = _Broker()
 
 def outbox_publish(*, item_ids: list[int]) -> int:
     """Ask a worker to run these items; returns how many were handed to the broker. Never
-    raises and never waits long (the broker's time-outs, settings.CELERY_BROKER_*): what
-    could not be queued stays to do, for the sweep."""
+    raises and never waits long: one connection of its own with short time-outs and no
+    retries (a worker's connections keep the broker's usual ones). What could not be
+    queued stays to do, for the sweep."""
+    from hackathon.celery import app
+
     from .tasks import outbox_item_run_task
 
+    if not item_ids or not _broker.usable():
+        return 0
     published = 0
-    for item_id in item_ids:
-        if not _broker.usable():
-            break
-        try:
-            outbox_item_run_task.apply_async(kwargs={"item_id": item_id}, retry=False)
-        except Exception as error:  # noqa: BLE001 - any broker failure: the row waits for the sweep
-            _broker.failed()
-            logger.warning("Outbox: could not queue item %s (%s); the sweep will.", item_id, error)
-            break
-        published += 1
+    options = {**app.conf.broker_transport_options, **PUBLISH_TRANSPORT_OPTIONS}
+    try:
+        with app.connection_for_write(transport_options=options) as connection:
+            for item_id in item_ids:
+                outbox_item_run_task.apply_async(kwargs={"item_id": item_id}, retry=False, connection=connection)
+                published += 1
+    except Exception as error:  # noqa: BLE001 - any broker failure: the rows wait for the sweep
+        _broker.failed()
+        logger.warning(
+            "Outbox: could not queue %s of %s items (%s); the sweep will.",
+            len(item_ids) - published,
+            len(item_ids),
+            error,
+        )
     return published
 
 

@@ -55,6 +55,36 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, interval: float
     return predicate()
 
 
+class HungServer:
+    """A TCP server that accepts every connection and never answers: a service that hangs.
+    `with HungServer() as server:` ... `server.port`."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            self.held.append(connection)  # read nothing, answer nothing
+
+    def __enter__(self) -> HungServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+        for connection in self.held:
+            connection.close()
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)

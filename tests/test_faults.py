@@ -1,0 +1,119 @@
+"""The fault matrix, on real services: the broker (Redis) refusing or hung while people
+sign up and submit.
+
+The person sees success once their data is saved, in under 2 s; the email, thumbnails and
+slide pages are outbox rows, done by the real worker once the broker is back (the sweep
+queues them), each exactly once."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from hackathon.celery import app as celery_app
+from jams.models import SignUp
+from outbox import services as outbox_services
+from outbox.models import OutboxItem
+from outbox.services import outbox_sweep
+from submissions.models import Entry
+from tests.factories import TeamFactory, UserFactory
+from tests.files import pdf_bytes, png_bytes
+from tests.services import HungServer, free_port, wait_until
+from tests.submissions.test_direct_uploads import entry_form, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def broker(celery_worker, redis_url):
+    """Point this process's publishing at another broker URL (the worker stays on Redis)."""
+
+    def use(url: str) -> None:
+        celery_app.conf.broker_url = url  # the outbox connects afresh for each batch
+        outbox_services._broker.down_until = 0.0  # forget the last failure
+
+    yield use
+    use(redis_url)
+
+
+@pytest.fixture(params=["refusing", "hung"])
+def broken_broker(request, broker):
+    if request.param == "refusing":
+        broker(f"redis://127.0.0.1:{free_port()}/0")
+        yield request.param
+    else:
+        with HungServer() as server:
+            broker(f"redis://127.0.0.1:{server.port}/0")
+            yield request.param
+
+
+def _timed(action):
+    started = time.monotonic()
+    result = action()
+    return result, time.monotonic() - started
+
+
+def _back_and_swept(broker, redis_url) -> None:
+    broker(redis_url)
+    outbox_sweep(now=timezone.now() + timedelta(minutes=5))
+
+
+def _all_done(items) -> bool:
+    return not OutboxItem.objects.filter(pk__in=[i.pk for i in items]).exclude(state=OutboxItem.State.SENT).exists()
+
+
+def test_signup_while_the_broker_is_down_succeeds_and_the_email_goes_once_it_is_back(
+    broken_broker, broker, redis_url, running_jam, client, smtp_sink
+):
+    user = UserFactory(email="grace@example.com")
+    client.force_login(user)
+
+    response, seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/signup/", {"show_in_list": "on"}))
+
+    assert (response.status_code, response.url) == (302, running_jam.get_absolute_url() + "#signups")
+    assert seconds < 2, f"the sign-up took {seconds:.1f} s with the broker {broken_broker}"
+    assert SignUp.objects.filter(jam=running_jam, user=user).exists()
+    (item,) = OutboxItem.objects.filter(kind="Sign-up confirmation")
+    assert item.state == OutboxItem.State.QUEUED
+    assert smtp_sink.messages == []
+
+    _back_and_swept(broker, redis_url)
+
+    (message,) = smtp_sink.wait_for(1, timeout=30)
+    assert message["To"] == "grace@example.com"
+    assert wait_until(lambda: _all_done([item]), timeout=10)
+    outbox_sweep(now=timezone.now() + timedelta(minutes=10))  # nothing left: nothing twice
+    time.sleep(1)
+    assert len(smtp_sink.messages) == 1
+
+
+def test_submit_while_the_broker_is_down_succeeds_and_the_files_and_email_follow(
+    broken_broker, broker, redis_url, running_jam, client, smtp_sink
+):
+    team = TeamFactory(jam=running_jam, name="Negative Heads", created_by=UserFactory(email="arthur@example.com"))
+    client.force_login(team.created_by)
+    slides_key = upload(client, running_jam, pdf_bytes())
+    image_key = upload(client, running_jam, png_bytes(), field="image", name="cover.png")
+
+    form = entry_form(slides_key=slides_key, image_key=image_key)
+    response, seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/submit/", form))
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert seconds < 2, f"the submission took {seconds:.1f} s with the broker {broken_broker}"
+    entry = Entry.objects.get(team=team)
+    assert entry.is_submitted
+    items = list(OutboxItem.objects.filter(jam=running_jam).order_by("kind"))
+    assert [i.kind for i in items] == ["Entry confirmation", "Slide pages", "Thumbnails"]
+    assert {i.state for i in items} == {OutboxItem.State.QUEUED}
+
+    _back_and_swept(broker, redis_url)
+
+    (message,) = smtp_sink.wait_for(1, timeout=30)
+    assert message["To"] == "arthur@example.com"
+    assert wait_until(lambda: _all_done(items), timeout=60)
+    entry.refresh_from_db()
+    assert entry.thumbnails_ready
+    assert entry.slide_pages
