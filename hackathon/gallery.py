@@ -63,6 +63,7 @@ class GalleryFilter:
 
     param: str
     label: str
+    everything: str  # the first option, the default: no narrowing
     options: Callable[[Jam], list[Option]]  # what may be chosen besides everything
     narrow: Callable[[QuerySet[Entry], Jam, str], QuerySet[Entry]]
 
@@ -77,6 +78,7 @@ FILTERS = (
     GalleryFilter(
         param="show",
         label="Show",
+        everything="All entries",
         options=_prize_options,
         narrow=lambda entries, jam, value: entries.filter(pk__in=awarded_entry_ids(jam=jam)),
     ),
@@ -118,7 +120,7 @@ def gallery_choices(*, jam: Jam, params: QueryDict) -> GalleryChoices:
     query = params.get("q", "").strip()[:QUERY_MAX]
     filters = []
     for gallery_filter in FILTERS:
-        options = [Option("", "All entries"), *gallery_filter.options(jam)]
+        options = [Option("", gallery_filter.everything), *gallery_filter.options(jam)]
         filters.append((gallery_filter, _control(gallery_filter.param, gallery_filter.label, options, params)))
     sort = _control("sort", "Sort by", _sort_options(jam, query), params)
     return GalleryChoices(query=query, filters=filters, sort=sort)
