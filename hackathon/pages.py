@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from hackathon.cache import user_scope
 from jams.cache import PAGE_FORMAT, SITE, CachedCopy, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
-from jams.selectors import signup_summary, testimonial_list
+from jams.selectors import signup_summary, testimonial_list_for_jam
 from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
 from submissions.selectors import entry_list_latest
@@ -189,7 +189,7 @@ def _jam_content_context(jam: Jam, now: datetime, phase: Phase) -> dict:
         "phase": phase,
         "now": now,
         "cta": mark_safe(CTA_MARK),  # noqa: S308 - a constant
-        "testimonials": SimpleLazyObject(lambda: list(testimonial_list())),
+        "testimonials": SimpleLazyObject(lambda: list(testimonial_list_for_jam(jam=jam))),
         "latest_entries": SimpleLazyObject(lambda: entry_list_latest(jam=jam)),
         "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
         "prizes": SimpleLazyObject(lambda: list(Prize.objects.filter(jam=jam).order_by("order", "id"))),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hackathon.exports import csv_safe
 
-from .forms import JamAdminForm
+from .forms import JamAdminForm, TestimonialAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
 from .templatetags.jam_tags import jam_time
@@ -151,6 +151,18 @@ class SignUpAdmin(admin.ModelAdmin):
 
 @admin.register(Testimonial)
 class TestimonialAdmin(admin.ModelAdmin):
-    list_display = ["name", "event", "is_published", "order"]
+    form = TestimonialAdminForm
+    list_display = ["name", "event", "shown_on", "is_published", "order"]
     list_editable = ["is_published", "order"]
+    list_filter = ["is_published", "host", "jam"]
+    list_select_related = ["jam"]
     search_fields = ["name", "event", "quote"]
+    fields = ["name", "event", "quote", "jam", "host", "is_published", "order"]
+
+    @admin.display(description="shown on")
+    def shown_on(self, testimonial: Testimonial) -> str:
+        if testimonial.jam:
+            return f"{testimonial.jam.title}'s page"
+        if testimonial.host:
+            return f"every {testimonial.host} jam"
+        return "the home page"

@@ -11,7 +11,8 @@ Scopes:
 - ``jam:<slug>``: everything one jam's pages show (the jam, its resources and speakers,
   sign-ups, teams' entries, thumbnails, judging results);
 - ``home``: the list of jams on the home page (bumped with every jam's scope);
-- ``site``: what every page shows, such as the testimonials.
+- ``site``: what pages show beyond their own jam, such as the testimonials (a jam's,
+  its host's, the site's on the home page).
 
 A version lives in the cache itself, with no expiry. If it is ever evicted, a fresh
 random version takes its place: that can only cause a miss, never a stale hit.

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.forms import AccountCreateForm
 
-from .models import Jam
+from .models import Jam, Testimonial
 
 
 class SignUpForm(forms.Form):
@@ -73,3 +73,20 @@ class JamAdminForm(forms.ModelForm):
         # zone: the timezone field then refuses the form anyway).
         with timezone.override(zoneinfo.ZoneInfo(self._zone_name() or "UTC")):
             super().full_clean()
+
+
+class TestimonialAdminForm(forms.ModelForm):
+    """The host is picked from the jams' hosts: a testimonial shows on the jams whose
+    “Hosted by” is exactly this."""
+
+    class Meta:
+        model = Testimonial
+        fields = "__all__"  # noqa: DJ007 - the admin's fields choose them
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hosts = set(Jam.objects.exclude(host="").values_list("host", flat=True).distinct())
+        if self.instance.host:
+            hosts.add(self.instance.host)  # kept even if no jam has it any more
+        choices = [("", "No host (a jam above, or the home page)")] + [(host, host) for host in sorted(hosts)]
+        self.fields["host"].widget = forms.Select(choices=choices)

@@ -88,8 +88,16 @@ def signup_list_public(*, jam: Jam) -> QuerySet[SignUp]:
     return _public_signups(jam)
 
 
-def testimonial_list() -> QuerySet[Testimonial]:
-    return Testimonial.objects.filter(is_published=True)
+def testimonial_list_for_jam(*, jam: Jam) -> QuerySet[Testimonial]:
+    """A jam page's testimonials: the jam's own and its host's (not the site-wide ones,
+    which the home page shows)."""
+    for_host = Q(host=jam.host) & ~Q(host="")
+    return Testimonial.objects.filter(Q(jam=jam) | for_host, is_published=True)
+
+
+def testimonial_list_for_site() -> QuerySet[Testimonial]:
+    """The home page's testimonials: those tied to no jam and no host."""
+    return Testimonial.objects.filter(jam__isnull=True, host="", is_published=True)
 
 
 def signup_for(*, jam: Jam, user: User) -> SignUp | None:

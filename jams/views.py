@@ -13,7 +13,14 @@ from .cache import HOME, jam_scope, public_page
 from .calendar import jam_calendar_ics
 from .forms import SignUpForm, SignUpWithAccountForm
 from .models import Jam
-from .selectors import jam_get_for_page, jams_by_phase, signup_for, signup_list_public, signup_summary
+from .selectors import (
+    jam_get_for_page,
+    jams_by_phase,
+    signup_for,
+    signup_list_public,
+    signup_summary,
+    testimonial_list_for_site,
+)
 from .services import AlreadySignedUp, SignUpClosed, signup_check_open, signup_create, signup_create_with_account
 
 SIGNUPS_PER_PAGE = 100
@@ -24,7 +31,8 @@ SIGNED_UP_MESSAGE = "You have successfully been signed up! You should receive an
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     jams = jams_by_phase(now=now)
-    response = render(request, "jams/jam_list.html", {"jams": jams})
+    context = {"jams": jams, "testimonials": testimonial_list_for_site()}
+    response = render(request, "jams/jam_list.html", context)
     every = [*jams.running, *jams.upcoming, *jams.past]
     response.changes_at = min(filter(None, (jam.changes_after(now) for jam in every)), default=None)
     return response

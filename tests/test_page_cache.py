@@ -178,19 +178,88 @@ def _jam_admin_form(jam, **changes) -> dict:
     return {**data, **changes}
 
 
-def test_a_testimonial_edited_in_the_admin_shows_at_once_on_every_jam(running_jam, organizer_client):
-    testimonial = TestimonialFactory(quote="Before.")
-    anonymous_get(running_jam.get_absolute_url())
+def _testimonial_admin_form(testimonial, **changes) -> dict:
+    data = {
+        "name": testimonial.name, "event": testimonial.event, "quote": testimonial.quote,
+        "jam": testimonial.jam_id or "", "host": testimonial.host, "is_published": "on", "order": 0,
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def _served_from_cache(url: str) -> bool:
+    anonymous_get(url)
+    return anonymous_get(url).context is None
+
+
+def test_a_jams_testimonial_edited_in_the_admin_shows_at_once_on_that_jam_only(organizer_client):
+    jam_a, jam_b = JamFactory.running(host="Host A"), JamFactory.running(host="Host B")
+    testimonial = TestimonialFactory(jam=jam_a, quote="Before.")
+    assert _served_from_cache(jam_a.get_absolute_url())
+    assert _served_from_cache(jam_b.get_absolute_url())
 
     response = organizer_client.post(
-        f"/admin/jams/testimonial/{testimonial.pk}/change/",
-        {"name": testimonial.name, "event": testimonial.event, "quote": "After.", "is_published": "on", "order": 0},
+        f"/admin/jams/testimonial/{testimonial.pk}/change/", _testimonial_admin_form(testimonial, quote="After.")
     )
 
     assert response.status_code == 302
-    page = text(anonymous_get(running_jam.get_absolute_url()))
-    assert "After." in page
-    assert "Before." not in page
+    page_a = text(anonymous_get(jam_a.get_absolute_url()))
+    page_b = text(anonymous_get(jam_b.get_absolute_url()))
+    assert "After." in page_a
+    assert "Before." not in page_a
+    assert "After." not in page_b
+
+
+def test_a_testimonial_moved_to_another_jam_in_the_admin_leaves_the_first_at_once(organizer_client):
+    jam_a, jam_b = JamFactory.running(host="Host A"), JamFactory.running(host="Host B")
+    testimonial = TestimonialFactory(jam=jam_a, quote="Moving on.")
+    assert _served_from_cache(jam_a.get_absolute_url())
+    assert _served_from_cache(jam_b.get_absolute_url())
+
+    organizer_client.post(
+        f"/admin/jams/testimonial/{testimonial.pk}/change/", _testimonial_admin_form(testimonial, jam=jam_b.pk)
+    )
+
+    assert "Moving on." not in text(anonymous_get(jam_a.get_absolute_url()))
+    assert "Moving on." in text(anonymous_get(jam_b.get_absolute_url()))
+
+
+def test_a_hosts_testimonial_added_in_the_admin_shows_at_once_on_that_hosts_jams(organizer_client):
+    first, second = JamFactory.running(host="Apart Research"), JamFactory.upcoming(host="Apart Research")
+    other = JamFactory.running(host="ARENA")
+    for jam in (first, second, other):
+        assert _served_from_cache(jam.get_absolute_url())
+
+    response = organizer_client.post(
+        "/admin/jams/testimonial/add/",
+        {
+            "name": "Luca",
+            "event": "AI Trends",
+            "quote": "Lessons learned.",
+            "host": "Apart Research",
+            "is_published": "on",
+            "order": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    assert "Lessons learned." in text(anonymous_get(first.get_absolute_url()))
+    assert "Lessons learned." in text(anonymous_get(second.get_absolute_url()))
+    assert "Lessons learned." not in text(anonymous_get(other.get_absolute_url()))
+
+
+def test_a_site_wide_testimonial_edited_in_the_admin_shows_at_once_on_home_only(running_jam, organizer_client):
+    testimonial = TestimonialFactory(quote="Before.")
+    assert _served_from_cache("/")
+    assert _served_from_cache(running_jam.get_absolute_url())
+
+    organizer_client.post(
+        f"/admin/jams/testimonial/{testimonial.pk}/change/", _testimonial_admin_form(testimonial, quote="After.")
+    )
+
+    home = text(anonymous_get("/"))
+    assert "After." in home
+    assert "Before." not in home
+    assert "After." not in text(anonymous_get(running_jam.get_absolute_url()))
 
 
 def test_published_results_show_at_once(commit):

@@ -76,6 +76,9 @@ def test_seed_demo_recreates_the_seed_page_with_logins_and_no_email(settings, ma
     assert {"Can Rager", "Arthur Conmy", "Felix Hofstätter", "Diego"} <= names
     assert len(names) == 15
     assert jam_models.Testimonial.objects.count() == 5
+    assert arena.testimonials.count() == 3
+    assert jam_models.Testimonial.objects.filter(host="Apart Research").count() == 1
+    assert jam_models.Testimonial.objects.filter(jam=None, host="").count() == 1  # the home page's
     assert {jam.phase for jam in Jam.objects.all()} == {Phase.FINISHED, Phase.JUDGING, Phase.RUNNING, Phase.UPCOMING}
     check_arena_entries()
     check_arena_files()

@@ -30,7 +30,7 @@ def test_jam_page_shows_what_the_seed_page_shows(client):
     SpeakerFactory(jam=jam, name="Neel Nanda", role="Speaker")
     SignUpFactory(jam=jam, user__display_name="Can Rager")
     SignUpFactory(jam=jam, user__display_name="Hidden Person", show_in_list=False)
-    TestimonialFactory(name="Alex Foote", quote="A great experience!")
+    TestimonialFactory(jam=jam, name="Alex Foote", quote="A great experience!")
 
     response = client.get(jam.get_absolute_url())
 

@@ -27,15 +27,16 @@ def fill_jam(jam, *, signups: int, resources: int, speakers: int) -> None:
         SignUpFactory(jam=jam, user=user)
     ResourceFactory.create_batch(resources, jam=jam)
     SpeakerFactory.create_batch(speakers, jam=jam)
+    TestimonialFactory.create_batch(min(speakers, 5), jam=jam)
+    TestimonialFactory.create_batch(min(speakers, 5), host=jam.host)
     PrizeFactory.create_batch(min(speakers, 5), jam=jam)
     CriterionFactory.create_batch(min(speakers, 5), jam=jam)
 
 
 def test_jam_page_queries_do_not_grow_with_signups_resources_speakers(client, user):
-    small, large = JamFactory.running(), JamFactory.running()
+    small, large = JamFactory.running(), JamFactory.running(host="Another Host")
     fill_jam(small, signups=1, resources=1, speakers=1)
     fill_jam(large, signups=1000, resources=30, speakers=10)
-    TestimonialFactory.create_batch(5)
     client.force_login(user)
 
     small_count = count_queries(lambda: client.get(small.get_absolute_url()))
@@ -50,6 +51,7 @@ def test_jam_page_queries_do_not_grow_with_signups_resources_speakers(client, us
     assert response.context["signups"].count == 1000
     assert len(response.context["signups"].latest) == 30
     assert response.context["signups"].more == 970
+    assert len(response.context["testimonials"]) == 10  # its own and its host's
     assert small_count == large_count
     assert large_count <= BOUND
     assert small_warm == large_warm
@@ -72,10 +74,12 @@ def test_home_queries_do_not_grow_with_jams(client):
     for _ in range(49):
         jam = JamFactory.running()
         SignUpFactory(jam=jam)
+    TestimonialFactory.create_batch(10)  # site-wide: the home page shows them
 
     fifty = count_queries(lambda: client.get("/"))
     response = client.get("/", {"fresh": 1})  # a URL not cached yet: rendered, with its context
 
     assert len(response.context["jams"].running) == 50
+    assert len(response.context["testimonials"]) == 10
     assert one == fifty
     assert fifty <= BOUND

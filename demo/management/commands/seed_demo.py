@@ -168,6 +168,13 @@ TESTIMONIALS = [
     ),
 ]
 
+# Where each shows: by default on the ARENA jam's page; these on every Apart Research
+# jam's page, or (no jam, no host) on the home page.
+TESTIMONIAL_PLACES = {
+    "Luca De Leo": {"host": "Apart Research"},
+    "Sam Glendenning": {},
+}
+
 
 class Command(BaseCommand):
     help = "Create or refresh the demo jams and the demo logins (DEBUG only)."
@@ -177,8 +184,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo only runs with DEBUG on: it creates logins with a public password.")
         with transaction.atomic():
             self._logins()
-            self._testimonials()
             arena = self._arena()
+            self._testimonials(arena)
             self._entries(arena, ARENA_ENTRIES, domain=ARENA_DOMAIN)
             self._arena_results(arena)
             ideathon = self._ideathon()
@@ -208,9 +215,11 @@ class Command(BaseCommand):
         for email, name, superuser in DEMO_LOGINS:
             self._user(email, name, password=DEMO_PASSWORD, superuser=superuser)
 
-    def _testimonials(self) -> None:
+    def _testimonials(self, arena: Jam) -> None:
         for order, (name, event, quote) in enumerate(TESTIMONIALS):
-            Testimonial.objects.update_or_create(name=name, event=event, defaults={"quote": quote, "order": order})
+            place = TESTIMONIAL_PLACES.get(name, {"jam": arena})
+            defaults = {"quote": quote, "order": order, "jam": None, "host": "", **place}
+            Testimonial.objects.update_or_create(name=name, event=event, defaults=defaults)
 
     def _jam(self, slug: str, **fields) -> Jam:
         jam, _ = Jam.objects.update_or_create(slug=slug, defaults=fields)
