@@ -26,13 +26,15 @@ class AccountCreateForm(forms.Form):
         label="Your name",
         max_length=100,
         help_text="Shown on the jam's sign-up list and on your team's entries.",
+        error_messages={"required": "Please enter your name."},
     )
-    email = forms.EmailField(label="Email")
+    email = forms.EmailField(label="Email", error_messages={"required": "Please enter your email address."})
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
+        error_messages={"required": "Please choose a password."},
     )
 
     def clean_display_name(self) -> str:

@@ -41,7 +41,7 @@ class ReviewForm(forms.Form):
         score_fields = {}
         for criterion in criteria:
             score_fields[self.field_name(criterion)] = forms.TypedChoiceField(
-                label=f"{criterion.name} ({criterion.scale_low} = weakest, {criterion.scale_high} = strongest)",
+                label=criterion.name,  # the template adds the scale
                 help_text=criterion.description,
                 choices=[(v, str(v)) for v in range(criterion.scale_low, criterion.scale_high + 1)],
                 coerce=int,

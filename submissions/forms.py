@@ -13,12 +13,14 @@ from .direct_uploads import (
     uploads_delete_unattached,
 )
 from .models import Entry, Team
-from .services import EntryFiles, join_words
+from .services import REQUIRED_TO_SUBMIT, EntryFiles, join_words
 from .uploads import MAX_UPLOAD_BYTES, too_large_message, validate_image, validate_slides
 
 
 class TeamCreateForm(forms.Form):
-    name = forms.CharField(label="Team name", max_length=100)
+    name = forms.CharField(
+        label="Team name", max_length=100, error_messages={"required": "Please give your team a name."}
+    )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -33,7 +35,12 @@ def validate_https_url(value: str) -> None:
 
 
 class EntryForm(forms.ModelForm):
-    """Text fields bind to the entry; files are checked here and stored by the service."""
+    """Text fields bind to the entry; files are checked here and stored by the service.
+
+    The fields a submission needs (services.REQUIRED_TO_SUBMIT) are marked required, so
+    the page says which they are and a refused submission marks each one missing. “Save
+    draft” (action=draft) keeps whatever is filled in: the form lets them be empty then.
+    """
 
     team_name = forms.CharField(label="Team name", max_length=100, required=False)
     slides = forms.FileField(
@@ -81,6 +88,34 @@ class EntryForm(forms.ModelForm):
             names = [m.user.display_name for m in team.memberships.select_related("user")]
             self.initial.setdefault("authors", "")
             self.initial["authors"] = self.initial["authors"] or join_words(names)
+        self._mark_needed_to_submit()
+
+    @property
+    def is_draft(self) -> bool:
+        # A submitted entry stays submitted (the service submits every save of it).
+        return self.is_bound and self.data.get("action") != "submit" and not self.instance.is_submitted
+
+    def _mark_needed_to_submit(self) -> None:
+        for name, what in REQUIRED_TO_SUBMIT.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = f"To submit, add {what}."
+        # Saved slides, or slides uploaded straight to S3 (their key comes instead), will do.
+        if self.instance.slides or (self.data.get(self.add_prefix("slides_key")) or "").strip():
+            self.fields["slides"].required = False
+
+    def full_clean(self) -> None:
+        if not self.is_draft:
+            super().full_clean()
+            return
+        needed = [field for name in REQUIRED_TO_SUBMIT if (field := self.fields[name]).required]
+        for field in needed:
+            field.required = False
+        try:
+            super().full_clean()
+        finally:
+            # Still marked on the page that comes back: they are what “Submit” needs.
+            for field in needed:
+                field.required = True
 
     def clean_slides(self):
         file = self.cleaned_data.get("slides")
@@ -92,6 +127,9 @@ class EntryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        missing = [what for name, what in REQUIRED_TO_SUBMIT.items() if self.has_error(name, code="required")]
+        if missing:
+            self.add_error(None, f"To submit, your entry needs {join_words(missing)}. Save a draft to finish later.")
         seen: set[str] = set()
         for field in ("slides", "image"):
             key = (cleaned.get(f"{field}_key") or "").strip()
