@@ -131,6 +131,20 @@ def test_new_password_that_does_not_match_is_marked(client):
     assert user.check_password(PASSWORD)
 
 
+def test_password_change_with_a_wrong_old_password_marks_it(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    data = {"old_password": "not-my-password", "new_password1": "brand-new-secret-77", "new_password2": ""}
+    page = read(client.post("/accounts/password_change/", data))
+
+    assert_summary(page, "Please fix the 2 fields marked below.", ["id_old_password", "id_new_password2"])
+    assert_marked(page, "id_old_password", "Your old password was entered incorrectly.")
+    assert_marked(page, "id_new_password2", "This field is required.")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
 def test_team_create_with_a_taken_name_marks_it_and_keeps_it(client, running_jam, user):
     TeamFactory(jam=running_jam, name="Truthers")
     client.force_login(user)
@@ -241,6 +255,11 @@ def _password_reset_confirm(client) -> str:
     return f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
 
 
+def _password_change(client) -> str:
+    client.force_login(UserFactory())
+    return "/accounts/password_change/"
+
+
 def _team_create(client) -> str:
     client.force_login(UserFactory())
     return f"/jams/{JamFactory.running().slug}/team/"
@@ -280,6 +299,7 @@ INTROS = {
     "login": (lambda client: "/accounts/login/", "Required: email address and password."),
     "password reset": (lambda client: "/accounts/password_reset/", "Required: email."),
     "new password": (_password_reset_confirm, "Required: new password and new password confirmation."),
+    "password change": (_password_change, "Required: old password, new password and new password confirmation."),
     "team create": (_team_create, "Required: team name."),
     "invite newcomer": (_invite, "Required: your name, email and password."),
     "entry": (_entry, "To submit: title, abstract, authors and slides."),
