@@ -3,9 +3,12 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
 
@@ -15,16 +18,51 @@ from .selectors import jam_list_with_counts
 from .templatetags.jam_tags import jam_time
 
 
-class ResourceInline(admin.TabularInline):
+class FitsALaptop:
+    """Admin pages that fit a 1366 px screen with the navigation open, about 720 px for a
+    list beside its filters: a stylesheet lets names and headings wrap where Django keeps
+    them on one line, and a list filtered to one jam leaves out its jam column."""
+
+    jam_column = "jam"  # the name of the column, or of the function, showing the jam
+
+    class Media:
+        css = {"all": ["css/admin-layout.css"]}
+
+    def get_list_display(self, request: HttpRequest):
+        columns = super().get_list_display(request)
+        if any(key.endswith("jam__id__exact") for key in request.GET):
+            return [column for column in columns if getattr(column, "__name__", column) != self.jam_column]
+        return columns
+
+
+# Three lines for an inline's description, which a long text box made the tallest part.
+SHORT_TEXT = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 3})}}
+
+
+def name_and_email(user) -> str:
+    """A person in one list cell: the name, and under it the email, which may break
+    before its @ rather than widen the column."""
+    local, _, domain = user.email.partition("@")
+    return format_html('{}<span class="secondary">{}<wbr>@{}</span>', user.display_name, local, domain)
+
+
+class ResourceInline(admin.StackedInline):
+    # Stacked, the short fields side by side: as a table the link and the description ran
+    # far past the screen's right edge.
     model = Resource
     extra = 0
-    fields = ["order", "title", "kind", "url", "description"]
+    classes = ["collapse"]
+    after_fieldset = "Content"
+    formfield_overrides = SHORT_TEXT
+    fields = ["title", ("kind", "order"), "url", "description"]
 
 
-class SpeakerInline(admin.TabularInline):
+class SpeakerInline(admin.StackedInline):
     model = Speaker
     extra = 0
-    fields = ["order", "name", "role", "url"]
+    classes = ["collapse"]
+    after_fieldset = "Content"
+    fields = [("name", "order"), "role", "url"]
 
 
 class PhaseFilter(admin.SimpleListFilter):
@@ -52,7 +90,7 @@ class PhaseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Jam)
-class JamAdmin(admin.ModelAdmin):
+class JamAdmin(FitsALaptop, admin.ModelAdmin):
     """The jam's own fields and inlines. judging/admin.py registers a subclass that adds
     judging's inlines, actions and results page: the admin is a composition point, so the
     base app never imports the apps built on it."""
@@ -73,27 +111,29 @@ class JamAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     inlines = [ResourceInline, SpeakerInline]
     readonly_fields = ["assignments_made_at", "results_published_at"]
+    # The change form (templates/admin/jams/jam/change_form.html) shows each inline right
+    # after the fieldset its class names in `after_fieldset`: resources and speakers under
+    # Content, criteria under Judging, prizes under Results. The zone comes before the
+    # times, whose help text says they are in the zone "chosen above".
     fieldsets = [
-        (None, {"fields": ["title", "slug", "tagline", "host", "description", "cover_image"]}),
-        ("Dates", {"fields": ["timezone", "starts_at", "submission_deadline", "judging_ends_at"]}),
-        ("Participation", {"fields": ["signups_open", "max_team_size", "grace_minutes"]}),
-        (
-            "Judging",
-            {
-                "fields": [
-                    "reviews_per_entry",
-                    "ranking_method",
-                    "show_ranking",
-                    "show_uncertainty",
-                    "assignments_made_at",
-                    "results_published_at",
-                ]
-            },
-        ),
+        ("Basics", {"fields": ["title", "slug", "host", "tagline", "signups_open", "max_team_size"]}),
+        ("Times", {"fields": ["timezone", "starts_at", "submission_deadline", "grace_minutes", "judging_ends_at"]}),
+        ("Content", {"fields": ["description", "cover_image"]}),
+        ("Judging", {"fields": ["reviews_per_entry", "ranking_method", "assignments_made_at"]}),
+        ("Results", {"fields": ["show_ranking", "show_uncertainty", "results_published_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:
         return jam_list_with_counts()
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            # A collapsed inline's heading says how many it holds: "Resources (3)". The
+            # inline is this request's own instance.
+            inline, count = inline_formset.opts, inline_formset.formset.initial_form_count()
+            inline.verbose_name_plural = f"{inline.model._meta.verbose_name_plural} ({count})"
+        return inline_formsets
 
     @admin.display(description="phase")
     def phase_display(self, jam: Jam) -> str:
@@ -113,8 +153,8 @@ class JamAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignUp)
-class SignUpAdmin(admin.ModelAdmin):
-    list_display = ["user_name", "user_email", "jam", "created_at", "show_in_list", "confirmation_sent_at"]
+class SignUpAdmin(FitsALaptop, admin.ModelAdmin):
+    list_display = ["person", "jam", "created_at", "show_in_list"]
     list_filter = ["jam", "show_in_list"]
     search_fields = ["user__display_name", "user__email", "jam__title"]
     list_select_related = ["user", "jam"]
@@ -123,13 +163,9 @@ class SignUpAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["export_csv"]
 
-    @admin.display(description="name", ordering="user__display_name")
-    def user_name(self, signup: SignUp) -> str:
-        return signup.user.display_name
-
-    @admin.display(description="email", ordering="user__email")
-    def user_email(self, signup: SignUp) -> str:
-        return signup.user.email
+    @admin.display(description="name and email", ordering="user__display_name")
+    def person(self, signup: SignUp) -> str:
+        return name_and_email(signup.user)
 
     @admin.action(description="Export selected sign-ups as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[SignUp]) -> HttpResponse:

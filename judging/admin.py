@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
+from jams.admin import SHORT_TEXT, FitsALaptop, name_and_email
 from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam
 
@@ -35,16 +36,24 @@ from .services import (
 )
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(admin.StackedInline):
+    # Stacked (shown under the jam's Judging fieldset): as a table the description ran
+    # past the screen's right edge.
     model = Criterion
     extra = 0
-    fields = ["order", "name", "description", "weight", "scale_low", "scale_high"]
+    classes = ["collapse"]
+    after_fieldset = "Judging"
+    formfield_overrides = SHORT_TEXT
+    fields = [("name", "order"), "description", ("weight", "scale_low", "scale_high")]
 
 
-class PrizeInline(admin.TabularInline):
+class PrizeInline(admin.StackedInline):
     model = Prize
     extra = 0
-    fields = ["order", "name", "description"]
+    classes = ["collapse"]
+    after_fieldset = "Results"
+    formfield_overrides = SHORT_TEXT
+    fields = [("name", "order"), "description"]
 
 
 class AwardInline(admin.TabularInline):
@@ -54,10 +63,33 @@ class AwardInline(admin.TabularInline):
 
 
 @admin.register(Prize)
-class PrizeAdmin(admin.ModelAdmin):
-    list_display = ["name", "jam", "order"]
+class PrizeAdmin(FitsALaptop, admin.ModelAdmin):
+    list_display = ["name", "jam", "order", "award_count"]
     list_filter = ["jam"]
+    search_fields = ["name", "jam__title"]
+    list_select_related = ["jam"]
     inlines = [AwardInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Prize]:
+        return super().get_queryset(request).annotate(award_count=Count("awards"))
+
+    @admin.display(description="entries awarded", ordering="award_count")
+    def award_count(self, prize: Prize) -> int:
+        return prize.award_count
+
+
+# Columns of the lists of reviews, assignments and conflicts: the judge's name alone (a
+# judge's own name for itself says "judge of <jam>", too long for a column) and the jam.
+
+
+@admin.display(description="judge", ordering="judge__user__display_name")
+def judge_name(row: Review | Assignment | Conflict) -> str:
+    return row.judge.user.display_name
+
+
+@admin.display(description="jam", ordering="judge__jam__title")
+def judge_jam(row: Review | Assignment | Conflict) -> str:
+    return row.judge.jam.title
 
 
 class JudgeAddForm(forms.ModelForm):
@@ -69,16 +101,33 @@ class JudgeAddForm(forms.ModelForm):
         fields = ["jam", "max_entries"]
 
 
+class RemovedFilter(admin.SimpleListFilter):
+    title = "removed from judging"
+    parameter_name = "removed"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Still judging"), ("yes", "Removed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(removed_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Judge)
-class JudgeAdmin(admin.ModelAdmin):
-    list_display = ["user", "jam", "max_entries", "load", "reviewed", "status", "invited_at"]
-    list_filter = ["jam", "excluded_from_results", ("removed_at", admin.EmptyFieldListFilter)]
+class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
+    list_display = ["person", "jam", "reviewed", "cap", "status", "invited_at"]
+    list_filter = ["jam", "excluded_from_results", RemovedFilter]
     search_fields = ["user__email", "user__display_name"]
     ordering = ["user__display_name", "id"]  # Meta's ordering is dropped by the counts' GROUP BY
     list_select_related = ["user", "jam"]
     raw_id_fields = ["user"]
     readonly_fields = ["excluded_from_results", "removed_at"]
     actions = ["remove_from_judging", "reinstate", "exclude_from_results", "count_in_results"]
+
+    @admin.display(description="name and email", ordering="user__display_name")
+    def person(self, judge: Judge) -> str:
+        return name_and_email(judge.user)
 
     @admin.display(description="status")
     def status(self, judge: Judge) -> str:
@@ -124,13 +173,13 @@ class JudgeAdmin(admin.ModelAdmin):
             .annotate(load_count=Count("assignments", distinct=True), review_count=Count("reviews", distinct=True))
         )
 
-    @admin.display(description="assigned", ordering="load_count")
-    def load(self, judge: Judge) -> int:
-        return judge.load_count
+    @admin.display(description="reviews done", ordering="review_count")
+    def reviewed(self, judge: Judge) -> str:
+        return f"{judge.review_count} of {judge.load_count} assigned"
 
-    @admin.display(description="reviews", ordering="review_count")
-    def reviewed(self, judge: Judge) -> int:
-        return judge.review_count
+    @admin.display(description="at most", ordering="max_entries")
+    def cap(self, judge: Judge) -> str:
+        return "no cap" if judge.max_entries is None else str(judge.max_entries)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -189,16 +238,17 @@ class ConflictForm(forms.ModelForm):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(FitsALaptop, admin.ModelAdmin):
     """Judge and entry are picked by name (autocomplete searches the judges' and the
     entries' admins: judge name or email; entry title or team name)."""
 
     form = ConflictForm
-    list_display = ["judge", "entry", "source", "note", "created_at"]
+    list_display = [judge_name, "entry", judge_jam, "source", "note", "created_at"]
     list_filter = ["source", "judge__jam"]
     search_fields = ["judge__user__display_name", "judge__user__email", "entry__title", "entry__team__name"]
     autocomplete_fields = ["judge", "entry"]
-    list_select_related = ["judge__user", "judge__jam", "entry"]
+    list_select_related = ["judge__user", "judge__jam", "entry__team"]
+    jam_column = "judge_jam"
     fields = ["judge", "entry", "note"]
 
     def save_model(self, request, obj, form, change):
@@ -206,21 +256,49 @@ class ConflictAdmin(admin.ModelAdmin):
         obj.pk = conflict.pk
 
 
+JUDGE_AND_ENTRY_SEARCH = ["judge__user__display_name", "judge__user__email", "entry__title", "entry__team__name"]
+
+
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["entry", "judge", "updated_at"]
+class ReviewAdmin(FitsALaptop, admin.ModelAdmin):
+    list_display = ["entry", judge_name, judge_jam, "updated_at"]
     list_filter = ["judge__jam"]
-    search_fields = ["entry__title", "judge__user__email"]
-    list_select_related = ["entry", "judge__user"]
+    search_fields = JUDGE_AND_ENTRY_SEARCH
+    list_select_related = ["entry__team", "judge__user", "judge__jam"]
     raw_id_fields = ["judge", "entry"]
+    date_hierarchy = "updated_at"
+    jam_column = "judge_jam"
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "reviewed"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reviewed"), ("no", "Not reviewed yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(has_review=self.value() == "yes")
+        return queryset
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["judge", "entry", "created_at"]
-    list_filter = ["judge__jam"]
-    list_select_related = ["entry", "judge__user"]
+class AssignmentAdmin(FitsALaptop, admin.ModelAdmin):
+    list_display = [judge_name, "entry", judge_jam, "reviewed", "created_at"]
+    list_filter = ["judge__jam", ReviewedFilter]
+    search_fields = JUDGE_AND_ENTRY_SEARCH
+    list_select_related = ["entry__team", "judge__user", "judge__jam"]
     raw_id_fields = ["judge", "entry"]
+    jam_column = "judge_jam"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        done = Review.objects.filter(judge=OuterRef("judge"), entry=OuterRef("entry"))
+        return super().get_queryset(request).annotate(has_review=Exists(done))
+
+    @admin.display(description="reviewed", boolean=True, ordering="has_review")
+    def reviewed(self, assignment: Assignment) -> bool:
+        return assignment.has_review
 
 
 # The results page, reached from a jam in the admin ----------------------------------
@@ -423,7 +501,7 @@ class JamAdmin(JamBaseAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Jam | None = None) -> list:
         return [
             (name, {**options, "fields": [*options["fields"], "results_link"]})
-            if name == "Judging"
+            if name == "Results"
             else (name, options)
             for name, options in super().get_fieldsets(request, obj)
         ]

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from hackathon.exports import csv_safe
+from jams.admin import FitsALaptop
 
 from .models import Entry, Team, TeamMembership
 from .services import entry_thumbnails_follow_state, entry_thumbnails_remake
@@ -75,7 +76,7 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(FitsALaptop, admin.ModelAdmin):
     form = TeamAdminForm
     fields = ["jam", "name", "created_by", "invite_token", "created_at"]
     list_display = ["name", "jam", "member_count", "created_at"]
@@ -149,9 +150,11 @@ def _csv_row(entry: Entry) -> list[str]:
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "title", "team", "jam", "state", "is_late", "submitted_at", "updated_at"]
-    list_display_links = ["thumbnail", "title"]
+class EntryAdmin(FitsALaptop, admin.ModelAdmin):
+    # The team under the title, lateness with the state, the last change on the entry's
+    # page: the list fits beside its filters.
+    list_display = ["thumbnail", "title_and_team", "jam", "state_display", "submitted_at"]
+    list_display_links = ["thumbnail", "title_and_team"]
     list_filter = ["jam", "state", "is_late"]
     search_fields = ["title", "abstract", "authors", "team__name", "team__memberships__user__email"]
     list_select_related = ["team", "jam"]
@@ -183,6 +186,14 @@ class EntryAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "state" in form.changed_data:
             entry_thumbnails_follow_state(entry_id=obj.pk)
+
+    @admin.display(description="title and team", ordering="title")
+    def title_and_team(self, entry: Entry) -> str:
+        return format_html('{}<span class="secondary">{}</span>', entry.title or EMPTY, entry.team.name)
+
+    @admin.display(description="state", ordering="state")
+    def state_display(self, entry: Entry) -> str:
+        return f"{entry.get_state_display()}, late" if entry.is_late else entry.get_state_display()
 
     @admin.display(description="image")
     def thumbnail(self, entry: Entry) -> str:

@@ -233,3 +233,38 @@ def test_admin_phase_filter_tells_grace_from_judging(client, organizer):
     assert "Judging Jam" not in grace
     assert "Judging Jam" in judging
     assert "Grace Jam" not in judging
+
+
+# Lists that fit a laptop screen ----------------------------------------------------------
+
+
+def test_admin_signup_list_shows_name_and_email_in_one_column(client, organizer):
+    SignUpFactory(user__display_name="Lucy Farnik", user__email="lucy@example.com")
+
+    html = client.get("/admin/jams/signup/").content.decode()
+
+    assert 'Lucy Farnik<span class="secondary">lucy<wbr>@example.com</span>' in html
+    assert "column-confirmation_sent_at" not in html
+
+
+def test_admin_signup_list_query_count_does_not_grow(client, organizer):
+    SignUpFactory()
+    one = count_queries(lambda: client.get("/admin/jams/signup/"))
+    for _ in range(30):
+        SignUpFactory()  # each of its own jam and person
+
+    many = count_queries(lambda: client.get("/admin/jams/signup/"))
+
+    assert client.get("/admin/jams/signup/").context["cl"].result_count == 31
+    assert one == many
+
+
+def test_admin_signup_list_of_one_jam_leaves_out_the_jam_column(client, organizer):
+    jam = JamFactory.running()
+    SignUpFactory(jam=jam)
+
+    every = client.get("/admin/jams/signup/").content.decode()
+    one_jam = client.get("/admin/jams/signup/", {"jam__id__exact": jam.pk}).content.decode()
+
+    assert 'class="sortable column-jam"' in every
+    assert "column-jam" not in one_jam

@@ -3,11 +3,14 @@ import io
 from html import unescape
 
 import pytest
+from django.contrib import admin as django_admin
+from django.utils import timezone
 
-from jams.models import SignUp
-from judging.models import Assignment, Award, Conflict, Judge, ResultsNotice
+from jams.models import Jam, SignUp
+from judging.models import Assignment, Award, Conflict, Judge, ResultsNotice, Review
 from judging.services import assignments_make, review_save
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, SignUpFactory, UserFactory
+from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +293,107 @@ def test_adding_an_existing_account_as_judge_in_the_admin_emails_them(
     assert [(m.to, m.subject) for m in mailoutbox] == [
         (["known@example.com"], f"You're a judge of {judging_jam.title}")
     ]
+
+
+# The jam's page and the lists on a laptop screen ------------------------------------------
+
+
+def test_every_inline_of_the_jam_page_follows_one_of_its_fieldsets(rf, organizer, judging_jam):
+    # The change form template places an inline after the fieldset it names; one naming no
+    # fieldset of the page would be left out of the form.
+    request = rf.get("/")
+    request.user = organizer
+    jam_admin = django_admin.site._registry[Jam]
+
+    names = {name for name, _ in jam_admin.get_fieldsets(request, judging_jam)}
+    places = {inline.after_fieldset for inline in jam_admin.get_inline_instances(request, judging_jam)}
+
+    assert places == {"Content", "Judging", "Results"}
+    assert places <= names
+
+
+def test_jam_page_shows_each_inline_after_its_fieldset_with_its_count(client, organizer, judging_jam):
+    PrizeFactory(jam=judging_jam)
+
+    html = client.get(f"/admin/jams/jam/{judging_jam.pk}/change/").content.decode()
+
+    order = [
+        "Content</h2>", 'id="resources-group"', 'id="speakers-group"', "Judging</h2>", 'id="criteria-group"',
+        "Results</h2>", "See the results table", 'id="prizes-group"', 'name="_save"',
+    ]  # fmt: skip
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "Criteria (2)" in html
+    assert "Prizes (1)" in html
+    assert "Resources (0)" in html
+
+
+def judging_rows(count: int) -> None:
+    """`count` rows of every judging list, each in its own jam with its own judge; every
+    other entry is untitled, so its name comes from its team."""
+    for i in range(count):
+        jam = JamFactory.judging()
+        judge = JudgeFactory(jam=jam)
+        entry = EntryFactory(team__jam=jam, title="" if i % 2 else f"Listed entry {i}")
+        Assignment.objects.create(judge=judge, entry=entry)
+        Review.objects.create(judge=judge, entry=entry, feedback="Fine.")
+        Conflict.objects.create(judge=judge, entry=EntryFactory(team__jam=jam, title=""), note="Co-author")
+        Award.objects.create(prize=PrizeFactory(jam=jam), entry=entry)
+
+
+@pytest.mark.parametrize("name", ["judge", "review", "assignment", "conflict", "prize"])
+def test_admin_judging_list_query_count_does_not_grow(client, organizer, name):
+    path = f"/admin/judging/{name}/"
+    judging_rows(1)
+    one = count_queries(lambda: client.get(path))
+    judging_rows(30)
+
+    many = count_queries(lambda: client.get(path))
+
+    assert client.get(path).context["cl"].result_count == 31
+    assert one == many
+
+
+def test_admin_judge_list_shows_reviews_done_of_assigned(client, organizer, judging_jam, judge, entries):
+    for entry in entries[:2]:
+        Assignment.objects.create(judge=judge, entry=entry)
+    Review.objects.create(judge=judge, entry=entries[0])
+
+    html = client.get("/admin/judging/judge/").content.decode()
+
+    assert '<td class="field-reviewed">1 of 2 assigned</td>' in html
+    assert '<td class="field-cap">no cap</td>' in html
+
+
+def test_admin_judge_list_filters_removed_judges(client, organizer, judging_jam):
+    JudgeFactory(jam=judging_jam, user__display_name="Still Here")
+    JudgeFactory(jam=judging_jam, user__display_name="Gone Away", removed_at=timezone.now())
+
+    removed = client.get("/admin/judging/judge/", {"removed": "yes"}).content.decode()
+    judging = client.get("/admin/judging/judge/", {"removed": "no"}).content.decode()
+
+    assert "Gone Away" in removed and "Still Here" not in removed
+    assert "Still Here" in judging and "Gone Away" not in judging
+
+
+def test_admin_assignment_list_filters_the_unreviewed(client, organizer, judging_jam, judge, entries):
+    for entry in entries[:2]:
+        Assignment.objects.create(judge=judge, entry=entry)
+    Review.objects.create(judge=judge, entry=entries[0])
+
+    waiting = client.get("/admin/judging/assignment/", {"reviewed": "no"})
+    done = client.get("/admin/judging/assignment/", {"reviewed": "yes"})
+
+    assert [a.entry for a in waiting.context["cl"].result_list] == [entries[1]]
+    assert [a.entry for a in done.context["cl"].result_list] == [entries[0]]
+
+
+def test_admin_review_list_of_one_jam_leaves_out_the_jam_column(client, organizer, judging_jam, judge, entries):
+    Review.objects.create(judge=judge, entry=entries[0])
+
+    every = client.get("/admin/judging/review/").content.decode()
+    one_jam = client.get("/admin/judging/review/", {"judge__jam__id__exact": judging_jam.pk}).content.decode()
+
+    assert "column-judge_jam" in every
+    assert "column-judge_jam" not in one_jam
+    assert "Jules Judge" in one_jam

@@ -75,6 +75,26 @@ def test_admin_entry_list_filters_by_state_and_lateness(client, organizer):
     assert "On time" not in late
 
 
+def test_admin_entry_list_shows_the_team_under_the_title_and_lateness_with_the_state(client, organizer):
+    EntryFactory(title="Late one", team__name="Owls", is_late=True)
+
+    row = row_of(client.get(ENTRIES).content.decode(), "Late one")
+
+    assert 'Late one<span class="secondary">Owls</span>' in row
+    assert '<td class="field-state_display">Submitted, late</td>' in row
+
+
+def test_admin_entry_list_of_one_jam_leaves_out_the_jam_column(client, organizer):
+    entry = EntryFactory(title="Mine")
+
+    every = client.get(ENTRIES).content.decode()
+    one_jam = client.get(ENTRIES, {"jam__id__exact": entry.jam_id}).content.decode()
+
+    assert 'class="sortable column-jam"' in every
+    assert "column-jam" not in one_jam
+    assert "Mine" in one_jam
+
+
 def test_admin_entry_search_by_member_email(client, organizer):
     member = UserFactory(email="lucy@arena.example.com")
     EntryFactory(title="Found", team=TeamFactory(members=[member]))
