@@ -70,6 +70,11 @@ class Jam(models.Model):
         default=False,
         help_text="With the ranking: each score ± its margin, and which places are too close to call.",
     )
+    extra_reviews_allowed = models.BooleanField(
+        "judges may review entries beyond their assignments",
+        default=True,
+        help_text="Only once they have reviewed every entry assigned to them.",
+    )
     assignments_made_at = models.DateTimeField(null=True, blank=True, editable=False)
     results_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

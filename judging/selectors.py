@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -109,8 +109,31 @@ def next_entry_for_judge(*, judge: Judge, after: int | None = None) -> Entry | N
     return candidates.annotate(review_count=Count("reviews")).order_by("review_count", "id").first()
 
 
-def judge_can_review(*, judge: Judge, entry: Entry) -> bool:
+def judge_may_see(*, judge: Judge, entry: Entry) -> bool:
+    """Whether the entry is one this judge may ever judge (see entries_for_judge)."""
     return entries_for_judge(judge=judge).filter(pk=entry.pk).exists()
+
+
+def review_refusal(*, judge: Judge, entry: Entry) -> str | None:
+    """Why this judge may not review this entry now, or None when they may: an entry
+    assigned to them or already reviewed by them; any other they may see only once their
+    assigned entries are all reviewed, and only if the jam allows reviews beyond them."""
+    if not judge_may_see(judge=judge, entry=entry):
+        return "You can't review this entry: it is your team's, you recused, or it isn't in this jam."
+    mine = Q(assignments__judge=judge) | Q(reviews__judge=judge)
+    if Entry.objects.filter(mine, pk=entry.pk).exists():
+        return None
+    if not judge.jam.extra_reviews_allowed:
+        return "This jam's judges review only the entries assigned to them."
+    reviewed = Review.objects.filter(judge=judge, entry_id=OuterRef("pk"))
+    left = entries_for_judge(judge=judge).filter(assignments__judge=judge).exclude(Exists(reviewed)).count()
+    if left:
+        return f"Please review the entries assigned to you first: {left} left in your queue."
+    return None
+
+
+def judge_can_review(*, judge: Judge, entry: Entry) -> bool:
+    return review_refusal(judge=judge, entry=entry) is None
 
 
 def criteria_for(*, jam: Jam) -> list[Criterion]:

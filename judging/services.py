@@ -17,7 +17,7 @@ from submissions.models import Entry
 
 from .assignment import JudgeSlot, top_up
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
-from .selectors import entries_for_judge, judge_can_review
+from .selectors import entries_for_judge, judge_may_see, review_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -192,8 +192,9 @@ def review_save(
     not review."""
     jam = judge.jam
     check_judging_open(jam=jam, now=now or timezone.now())
-    if entry.jam_id != jam.pk or not judge_can_review(judge=judge, entry=entry):
-        raise NotAllowed("You can't review this entry: it is your team's, you recused, or it isn't in this jam.")
+    refusal = review_refusal(judge=judge, entry=entry)
+    if entry.jam_id != jam.pk or refusal:
+        raise NotAllowed(refusal or "This entry isn't in this jam.")
     criteria = list(Criterion.objects.filter(jam=jam))
     _check_scores(criteria, scores)
     review, _ = Review.objects.update_or_create(
@@ -249,7 +250,7 @@ def judge_recuse_undo(*, judge: Judge, entry: Entry, now: datetime | None = None
     deleted, _ = Conflict.objects.filter(judge=judge, entry=entry, source=Conflict.Source.RECUSED).delete()
     if not deleted:
         raise NotAllowed("You haven't recused from this entry, so there is nothing to undo.")
-    if not judge_can_review(judge=judge, entry=entry):
+    if not judge_may_see(judge=judge, entry=entry):
         raise NotAllowed("This entry can't come back to you: it is your team's, or no longer submitted.")
     if not Jam.objects.filter(pk=judge.jam_id, assignments_made_at__isnull=False).exists():
         return None

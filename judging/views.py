@@ -17,12 +17,13 @@ from .models import Judge, Review
 from .selectors import (
     criteria_for,
     jam_results,
-    judge_can_review,
     judge_for,
+    judge_may_see,
     judge_workspace,
     next_entry_for_judge,
     prizes_with_winners,
     recusals_for_judge,
+    review_refusal,
 )
 from .services import (
     JudgingClosed,
@@ -66,8 +67,11 @@ def review(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     if refused:
         return refused
     entry = get_object_or_404(Entry.objects.select_related("team", "jam"), jam=jam, pk=entry_id)
-    if not judge_can_review(judge=judge, entry=entry):
-        raise Http404("This entry is not yours to review.")
+    refusal = review_refusal(judge=judge, entry=entry)
+    if refusal:
+        # Nothing is shown of the entry, and nothing a POST carried is saved.
+        context = {"jam": jam, "refusal": refusal}
+        return render(request, "judging/review_refused.html", context, status=403)
     existing = Review.objects.filter(judge=judge, entry=entry).prefetch_related("scores").first()
     criteria = criteria_for(jam=jam)
     form = ReviewForm(request.POST if request.method == "POST" else None, criteria=criteria, review=existing)
@@ -124,7 +128,7 @@ def recuse(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
         return refused
     entry = get_object_or_404(Entry.objects.select_related("team"), jam=jam, pk=entry_id)
     if request.method == "GET":
-        if not judge_can_review(judge=judge, entry=entry):
+        if not judge_may_see(judge=judge, entry=entry):
             raise Http404("This entry is not in your queue.")
         context = {"jam": jam, "entry": entry, "review": Review.objects.filter(judge=judge, entry=entry).first()}
         return render(request, "judging/recuse_confirm.html", context)

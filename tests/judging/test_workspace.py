@@ -204,8 +204,9 @@ def test_a_judge_never_sees_or_scores_their_own_teams_entry(client, judging_jam,
 
     assert not Assignment.objects.filter(judge=judge, entry=own).exists()
     assert "Judge's own" not in text(workspace)
-    assert page.status_code == 404
-    assert posted.status_code == 404
+    assert page.status_code == 403
+    assert "Judge's own" not in text(page)
+    assert posted.status_code == 403
     assert not Review.objects.exists()
 
 
@@ -220,7 +221,7 @@ def test_recusing_removes_the_entry_and_any_review(client, judging_jam, judge, e
     assert not Assignment.objects.filter(judge=judge, entry=entries[0]).exists()
     assert not Review.objects.exists()
     assert "Entry 0" not in [e.title for e in response.context["work"].queue]
-    assert client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4)).status_code == 404
+    assert client.post(review_url(judging_jam, entries[0]), score_form(judging_jam, 4, 4)).status_code == 403
 
 
 def test_an_organizer_conflict_hides_the_entry(client, judging_jam, judge, entries):
@@ -233,7 +234,7 @@ def test_an_organizer_conflict_hides_the_entry(client, judging_jam, judge, entri
     response = client.get(f"/jams/{judging_jam.slug}/judge/")
 
     assert [e.title for e in response.context["work"].queue] == ["Entry 0", "Entry 2"]
-    assert client.get(review_url(judging_jam, entries[1])).status_code == 404
+    assert client.get(review_url(judging_jam, entries[1])).status_code == 403
 
 
 def test_no_review_before_the_deadline(client):
@@ -368,3 +369,65 @@ def test_undo_cannot_lift_an_organizers_conflict(client, judging_jam, judge, ent
 
     assert "You haven't recused from this entry" in text(response)
     assert Conflict.objects.filter(judge=judge, entry=entries[1], source="organizer").exists()
+
+
+# Assignments first: a judge can't score any entry by URL ------------------------------
+
+
+@pytest.fixture
+def assigned_two(judging_jam, judge, entries):
+    """The judge has entries 0 and 1 assigned; entry 2 is someone else's to review."""
+    for entry in entries[:2]:
+        Assignment.objects.create(judge=judge, entry=entry)
+    judging_jam.assignments_made_at = timezone.now()
+    judging_jam.save(update_fields=["assignments_made_at"])
+    return entries[:2]
+
+
+def test_an_unassigned_entry_is_refused_while_assigned_ones_wait(client, judging_jam, judge, entries, assigned_two):
+    client.force_login(judge.user)
+
+    page = client.get(review_url(judging_jam, entries[2]))
+    posted = client.post(review_url(judging_jam, entries[2]), score_form(judging_jam, 5, 5))
+
+    assert (page.status_code, posted.status_code) == (403, 403)
+    assert "Please review the entries assigned to you first: 2 left in your queue." in text(page)
+    assert "Entry 2" not in text(page)
+    assert not Review.objects.exists()
+
+
+def test_an_unassigned_entry_may_be_reviewed_once_the_queue_is_done(
+    client, judging_jam, judge, entries, assigned_two
+):
+    client.force_login(judge.user)
+    for entry in assigned_two:
+        client.post(review_url(judging_jam, entry), score_form(judging_jam, 3, 3))
+
+    posted = client.post(review_url(judging_jam, entries[2]), score_form(judging_jam, 5, 5))
+
+    assert posted.status_code == 302
+    assert Review.objects.filter(judge=judge).count() == 3
+
+
+def test_a_jam_can_keep_judges_to_their_assignments(client, judging_jam, judge, entries, assigned_two):
+    judging_jam.extra_reviews_allowed = False
+    judging_jam.save(update_fields=["extra_reviews_allowed"])
+    client.force_login(judge.user)
+    for entry in assigned_two:
+        client.post(review_url(judging_jam, entry), score_form(judging_jam, 3, 3))
+
+    posted = client.post(review_url(judging_jam, entries[2]), score_form(judging_jam, 5, 5))
+
+    assert posted.status_code == 403
+    assert "This jam's judges review only the entries assigned to them." in text(posted)
+    assert not Review.objects.filter(entry=entries[2]).exists()
+
+
+def test_the_service_refuses_an_unassigned_entry_too(judging_jam, judge, entries, assigned_two):
+    from judging.services import NotAllowed, review_save
+
+    impact, rigour = judging_jam.criteria.order_by("order")
+
+    with pytest.raises(NotAllowed, match="assigned to you first"):
+        review_save(judge=judge, entry=entries[2], scores={impact.pk: 5, rigour.pk: 5})
+    assert not Review.objects.exists()
