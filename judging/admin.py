@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
@@ -32,6 +33,7 @@ from .services import (
     judge_remove,
     judge_results_exclude,
     results_publish,
+    results_reopen,
     results_uncertainty_show,
 )
 
@@ -393,6 +395,28 @@ def publish_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
     return publish_confirm_page(model_admin, request, [jam], form_action=request.path, hidden=[])
 
 
+def reopen_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: int) -> HttpResponse:
+    """Re-open judging: GET says what it does, POST takes the results down."""
+    jam = get_object_or_404(Jam, pk=jam_id)
+    if not model_admin.has_change_permission(request, jam):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            results_reopen(jam=jam)
+        except NotAllowed as error:
+            model_admin.message_user(request, error.message, messages.ERROR)
+        else:
+            model_admin.message_user(request, f"{jam.title}: results taken down; judges can review again.")
+        return redirect("admin:jams_jam_results", jam_id=jam.pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Re-open judging of {jam.title}",
+        "jam": jam,
+        "judging_open": timezone.now() < jam.judging_ends_at,
+    }
+    return render(request, "admin/judging/reopen_confirm.html", context)
+
+
 def publish_confirm_page(
     model_admin: admin.ModelAdmin, request: HttpRequest, jams: list[Jam], *, form_action: str, hidden: list
 ) -> HttpResponse:
@@ -517,6 +541,11 @@ class JamAdmin(JamBaseAdmin):
                 "<int:jam_id>/results/publish/",
                 self.admin_site.admin_view(lambda request, jam_id: publish_view(self, request, jam_id)),
                 name="jams_jam_results_publish",
+            ),
+            path(
+                "<int:jam_id>/results/reopen/",
+                self.admin_site.admin_view(lambda request, jam_id: reopen_view(self, request, jam_id)),
+                name="jams_jam_results_reopen",
             ),
         ]
         return extra + super().get_urls()

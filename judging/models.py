@@ -154,3 +154,21 @@ class ResultsNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} told of {self.jam} results"
+
+
+class ResultsSnapshot(models.Model):
+    """The ranking as it was published. The public results, the gallery's rank order and
+    each team's scores read this, never the live reviews, so published figures never
+    move. Re-opening judging (an admin action) deletes it; publishing again takes a new one."""
+
+    jam = models.OneToOneField(Jam, on_delete=models.CASCADE, related_name="results_snapshot")
+    taken_at = models.DateTimeField()
+    method = models.CharField(max_length=12)
+    scale_low = models.FloatField()
+    scale_high = models.FloatField()
+    noise = models.FloatField(null=True)
+    # Each entry's figures (scoring.EntryResult as a dict), best first.
+    figures = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Results of {self.jam} as published"

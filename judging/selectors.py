@@ -9,7 +9,7 @@ from accounts.models import User
 from jams.models import Jam, SignUp
 from submissions.models import Entry, TeamMembership
 
-from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsNotice, Review, Score
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsNotice, ResultsSnapshot, Review, Score
 from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse
 
 
@@ -227,6 +227,34 @@ def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
     return JamResults(criteria=criteria, rows=rows, scale=analysis.scale, noise=analysis.noise), analysis
 
 
+def published_results(*, jam: Jam) -> JamResults:
+    """The results as published (ResultsSnapshot): the figures frozen then, with the
+    entries as they are now. Three queries. Without a snapshot (results published before
+    snapshots were kept), the live results."""
+    snapshot = ResultsSnapshot.objects.filter(jam=jam).first()
+    if snapshot is None:
+        return jam_results(jam=jam)
+    figures = [_entry_result(data) for data in snapshot.figures]
+    entries = Entry.objects.select_related("team", "jam").in_bulk([f.entry_id for f in figures])
+    rows = [ResultRow(entry=entries[f.entry_id], figures=f, reviews=[]) for f in figures if f.entry_id in entries]
+    return JamResults(
+        criteria=criteria_for(jam=jam),
+        rows=rows,
+        scale=(snapshot.scale_low, snapshot.scale_high),
+        noise=snapshot.noise,
+    )
+
+
+def _entry_result(data: dict) -> EntryResult:
+    means = {int(criterion_id): mean for criterion_id, mean in data.get("criterion_means", {}).items()}
+    return EntryResult(**{**data, "criterion_means": means})
+
+
+def public_results(*, jam: Jam) -> JamResults:
+    """The results as anyone outside the organizers sees them: frozen once published."""
+    return published_results(jam=jam) if jam.results_published else jam_results(jam=jam)
+
+
 def prizes_with_winners(*, jam: Jam) -> list[Prize]:
     awards = Award.objects.select_related("entry", "entry__team", "entry__jam").order_by("id")
     return list(Prize.objects.filter(jam=jam).prefetch_related(Prefetch("awards", queryset=awards)))
@@ -259,7 +287,7 @@ def ranking_is_public(*, jam: Jam) -> bool:
 def entry_ids_by_rank(*, jam: Jam) -> list[int]:
     """Every submitted entry's id in the order of the results: best first, equal places
     and unreviewed entries (last) by id. Four queries."""
-    return [row.entry.pk for row in jam_results(jam=jam).rows]
+    return [row.entry.pk for row in public_results(jam=jam).rows]
 
 
 @dataclass
@@ -276,16 +304,18 @@ def team_feedback(*, entry: Entry) -> TeamFeedback:
     """What a team sees once results are out: its scores on the figure the jam ranks by,
     its rank and prizes, and the judges' feedback, with no judge's name and no private
     note. The same computation as the public ranking, so the numbers agree."""
-    criteria, rows = results_for_jam(jam=entry.jam)
-    row = next(r for r in rows if r.entry.pk == entry.pk)
-    figures = row.figures
+    results = public_results(jam=entry.jam)
+    rows = results.rows
+    row = next((r for r in rows if r.entry.pk == entry.pk), None)
+    figures = row.figures if row else EntryResult(entry_id=entry.pk)  # a draft was never ranked
+    feedback = Review.objects.filter(entry=entry).exclude(feedback="").order_by("id").values_list("feedback", flat=True)
     return TeamFeedback(
-        criteria=[(c, figures.criterion_means.get(c.pk)) for c in criteria],
+        criteria=[(c, figures.criterion_means.get(c.pk)) for c in results.criteria],
         total=figures.total(entry.jam.ranking_method),
         rank=figures.rank,
         ranked=sum(1 for r in rows if r.figures.rank is not None),
         prizes=[award.prize for award in Award.objects.filter(entry=entry).select_related("prize")],
-        feedback=[review.feedback for review in row.reviews if review.feedback],
+        feedback=list(feedback) if row else [],
     )
 
 

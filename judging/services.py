@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -16,8 +17,8 @@ from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
 
 from .assignment import JudgeSlot, top_up
-from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review, Score
-from .selectors import entries_for_judge, judge_may_see, review_refusal
+from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsSnapshot, Review, Score
+from .selectors import entries_for_judge, jam_results, judge_may_see, review_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ def check_judging_open(*, jam: Jam, now: datetime) -> None:
         )
     if now >= jam.judging_ends_at:
         raise JudgingClosed(f"Judging for {jam.title} has ended, so reviews can no longer be saved or changed.")
+    if jam.results_published:
+        raise JudgingClosed(
+            f"The results of {jam.title} are published, so reviews are closed: the published ranking doesn't change."
+        )
 
 
 # Judges -------------------------------------------------------------------------------
@@ -86,13 +91,17 @@ def judge_reinstate(*, judge: Judge) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
     """Leave a judge's reviews out of the results (or count them again). The reviews
-    themselves are kept."""
+    themselves are kept. After publication this is the one change, an organizer's own
+    decision, that takes the published ranking anew; reviews never move it."""
     judge.excluded_from_results = excluded
     judge.save(update_fields=["excluded_from_results"])
-    if judge.jam.results_published:
-        pages_changed(jam=judge.jam)
+    jam = Jam.objects.select_for_update().get(pk=judge.jam_id)
+    if jam.results_published:
+        _snapshot_take(jam)
+        pages_changed(jam=jam)
 
 
 def judge_invite_send(*, judge_id: int) -> bool:
@@ -202,8 +211,6 @@ def review_save(
     )
     for criterion in criteria:
         Score.objects.update_or_create(review=review, criterion=criterion, defaults={"value": scores[criterion.pk]})
-    if jam.results_published:
-        pages_changed(jam=jam)  # the published ranking moves with the scores
     return review
 
 
@@ -286,8 +293,41 @@ def results_publish(*, jam: Jam, now: datetime | None = None) -> Jam:
         )
     locked.results_published_at = now or timezone.now()
     locked.save(update_fields=["results_published_at"])
+    _snapshot_take(locked)
     pages_changed(jam=locked)
     results_announce(jam=locked)
+    return locked
+
+
+def _snapshot_take(jam: Jam) -> ResultsSnapshot:
+    """Freeze the ranking as it stands (the jam row is locked: no review moves it meanwhile)."""
+    results = jam_results(jam=jam)
+    snapshot, _ = ResultsSnapshot.objects.update_or_create(
+        jam=jam,
+        defaults={
+            "taken_at": jam.results_published_at,
+            "method": jam.ranking_method,
+            "scale_low": results.scale[0],
+            "scale_high": results.scale[1],
+            "noise": results.noise,
+            "figures": [asdict(row.figures) for row in results.rows],
+        },
+    )
+    return snapshot
+
+
+@transaction.atomic
+def results_reopen(*, jam: Jam) -> Jam:
+    """Take published results back: the public results page says they are not out, the
+    frozen ranking is dropped, and judges can save reviews again until judging ends.
+    Publishing again takes a new snapshot and emails only those not told before."""
+    locked = Jam.objects.select_for_update().get(pk=jam.pk)
+    if locked.results_published_at is None:
+        raise NotAllowed(f"The results of {jam.title} aren't published, so there is nothing to re-open.")
+    locked.results_published_at = None
+    locked.save(update_fields=["results_published_at"])
+    ResultsSnapshot.objects.filter(jam=locked).delete()
+    pages_changed(jam=locked)
     return locked
 
 

@@ -16,12 +16,12 @@ from .forms import ReviewForm
 from .models import Judge, Review
 from .selectors import (
     criteria_for,
-    jam_results,
     judge_for,
     judge_may_see,
     judge_workspace,
     next_entry_for_judge,
     prizes_with_winners,
+    published_results,
     recusals_for_judge,
     review_refusal,
 )
@@ -165,7 +165,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     jam = get_object_or_404(Jam, slug=slug)
     if not jam.results_published:
         return render(request, "judging/results.html", {"jam": jam, "published": False})
-    results = jam_results(jam=jam) if jam.show_ranking else None
+    results = published_results(jam=jam) if jam.show_ranking else None
     prizes = prizes_with_winners(jam=jam)
     context = {
         "jam": jam,
