@@ -142,6 +142,14 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
+            # S3Storage stores objects with the type found in their content (never the
+            # uploader's), non-pictures as attachments, and this storage's objects with
+            # `Cache-Control: private, max-age=<querystring_expire>` (hackathon/storage.py).
+            # Every S3 call gives up after at most 2 x 10 s (a hung S3): under gunicorn's
+            # 30 s worker time-out, so the entry form answers 503 and keeps what was typed.
+            "connect_timeout": env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+            "read_timeout": env.float("AWS_S3_READ_TIMEOUT", default=10),
+            "max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=2),
         },
     }
 else:

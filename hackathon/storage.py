@@ -12,6 +12,19 @@ reading and writing files (`open`, `save`) stay on django-storages' own API.
 
 A public storage (querystring_auth off) builds its URLs as plain strings: django-storages
 would make a per-thread unsigned session just to print `endpoint/bucket/key`.
+
+What an object is stored and served as never comes from its uploader. Every name we store
+ends with an extension our code chose from the file's content (uploads.Detected for
+slides and images, thumbnails and slide pages are JPEGs), so the type comes from the name
+through a fixed table of safe types (`content_type_for`): anything else is
+application/octet-stream, never the Content-Type the browser declared (django-storages
+would store that). Anything that is not a picture is also stored with
+`Content-Disposition: attachment`.
+
+Every S3 call has bounded time-outs and retries (`connect_timeout`, `read_timeout`,
+`max_attempts`), well under gunicorn's 30 s worker time-out, so a hung S3 fails the
+request in seconds (the entry form answers 503 and keeps what was typed) instead of
+holding the worker until it is killed.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import ipaddress
 import os
 import re
 import threading
+from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
 import boto3
@@ -32,6 +46,48 @@ from botocore.loaders import Loader, create_loader
 from storages.backends.s3 import S3Storage as BaseS3Storage
 from storages.backends.s3 import _filter_download_params
 from storages.utils import clean_name
+
+# Time-outs and retries of every S3 call (both django-storages' and the shared client's):
+# a call that gets no answer fails after at most MAX_ATTEMPTS x (CONNECT or READ) seconds
+# plus one short back-off, 20 s by default: under gunicorn's 30 s worker time-out.
+S3_CONNECT_TIMEOUT = 3
+S3_READ_TIMEOUT = 10
+S3_MAX_ATTEMPTS = 2
+
+# The types we store and serve, by the extension our code gave the name.
+SAFE_CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".key": "application/vnd.apple.keynote",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
+FALLBACK_CONTENT_TYPE = "application/octet-stream"
+# Shown in the page (img tags, a click on the project image); everything else downloads.
+INLINE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+def content_type_for(name: str) -> str:
+    """The type an object of this name is stored and served as: from the fixed table,
+    else application/octet-stream. Never text/html, SVG or anything a browser runs."""
+    return SAFE_CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), FALLBACK_CONTENT_TYPE)
+
+
+def download_parameters(name: str, *, content_type: str | None = None, disposition: str | None = None) -> dict:
+    """get_object's response overrides for a presigned download: the safe type, and
+    `attachment` for anything that is not a picture (or the given disposition, such as
+    `attachment; filename="deck.pdf"`). S3 answers with these whatever the object's own
+    metadata says."""
+    content_type = content_type or content_type_for(name)
+    parameters = {"ResponseContentType": content_type}
+    if disposition or content_type not in INLINE_CONTENT_TYPES:
+        parameters["ResponseContentDisposition"] = disposition or "attachment"
+    return parameters
+
 
 _clients: dict[tuple, BaseClient] = {}
 _clients_lock = threading.Lock()
@@ -135,7 +191,50 @@ _DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 class S3Storage(BaseS3Storage):
-    """django-storages' S3Storage, sharing one client per process (`s3_client`)."""
+    """django-storages' S3Storage, sharing one client per process (`s3_client`), with
+    bounded time-outs and the stored type taken from the name (`content_type_for`)."""
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        # Merged into whatever client_config there is: django-storages' default one (the
+        # addressing style and signature version of the options) or one given.
+        self.client_config = self.client_config.merge(
+            Config(
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                retries={"total_max_attempts": self.max_attempts, "mode": "standard"},
+            )
+        )
+
+    def get_default_settings(self):
+        return {
+            **super().get_default_settings(),
+            "connect_timeout": S3_CONNECT_TIMEOUT,
+            "read_timeout": S3_READ_TIMEOUT,
+            "max_attempts": S3_MAX_ATTEMPTS,
+        }
+
+    def write_parameters(self, name: str, content_type: str | None = None) -> dict:
+        """What an object is stored with: the storage's object_parameters, its ACL, the
+        safe type of its name (or the given one, detected from the content) and
+        `Content-Disposition: attachment` unless it is a picture. A private storage's
+        objects (presigned URLs) are `Cache-Control: private`: no shared cache (a CDN, a
+        proxy) keeps a draft's file, and a browser keeps it as long as its URL lives."""
+        content_type = content_type or content_type_for(name)
+        parameters = {**self.get_object_parameters(name), "ContentType": content_type}
+        if self.querystring_auth:
+            parameters.setdefault("CacheControl", f"private, max-age={self.querystring_expire}")
+        if content_type not in INLINE_CONTENT_TYPES:
+            parameters.setdefault("ContentDisposition", "attachment")
+        if self.default_acl:
+            parameters.setdefault("ACL", self.default_acl)
+        return parameters
+
+    def _get_write_parameters(self, name, content=None):
+        # django-storages would store `content.content_type`: for an upload, the type the
+        # browser declared (text/html, image/svg+xml, ...). Never that, nor a ContentEncoding
+        # guessed from the name.
+        return self.write_parameters(name)
 
     def _key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))

@@ -12,6 +12,13 @@ The flow (the contract is written out in `views.entry_upload_presign`):
 4. the entry service attaches the key to the FileField without copying the bytes through
    us (`upload_attach`), after setting the object's Content-Type to the detected type.
 
+Why the type is set after the checks rather than pinned in the policy: when the browser
+asks for the POST, all we know is the name it gives, which is the uploader's word. So the
+policy pins `application/octet-stream` (S3 refuses any other, and browsers never render
+it), and once the content is checked a copy of the object onto itself (inside S3) gives it
+the detected type, `Content-Disposition: attachment` unless it is a picture, and the
+storage's Cache-Control. Downloads name the type again (`download_parameters`).
+
 Objects uploaded but never attached are deleted after 24 h by `uploads_purge_unattached`.
 These helpers assume the default storage's `location` is empty, so a file's name is its
 key (as in hackathon/settings.py). Every S3 call here goes through `s3_client`, the one
@@ -56,6 +63,8 @@ KEY_PATTERN = re.compile(r"^uploads/teams/(?P<team>\d+)/[0-9a-f]{16}-[A-Za-z0-9.
 LABELS = {"slides": "Slides", "image": "The project image"}
 NAMES = {"slides": "slides", "image": "project image"}
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+# The code of a refusal that is S3's fault, not the file's: the entry form answers 503.
+STORAGE_UNAVAILABLE = "storage_unavailable"
 
 
 def entry_storage() -> Storage:
@@ -63,7 +72,7 @@ def entry_storage() -> Storage:
 
 
 def direct_upload_enabled(storage: Storage | None = None) -> bool:
-    from storages.backends.s3 import S3Storage
+    from hackathon.storage import S3Storage
 
     return isinstance(storage or entry_storage(), S3Storage)
 
@@ -109,8 +118,9 @@ class UploadedKey:
 class S3RangeReader(io.RawIOBase):
     """A seekable, read-only view of one S3 object that fetches only the ranges read.
 
-    The content checks read a PDF's first bytes, a zip's central directory at its end,
-    or a PNG chunk by chunk, each with a ranged GET; the object is never held whole."""
+    The content checks read a zip's central directory at its end, a PDF front to back
+    in 1 MB pieces (the script scan) or a PNG chunk by chunk, each with a ranged GET;
+    the object is never held whole."""
 
     def __init__(self, *, client, bucket: str, key: str, size: int):
         super().__init__()
@@ -157,7 +167,9 @@ def upload_check(*, storage: Storage, key: str, team_id: int, field: str, now: d
     Refuses keys outside the team's prefix (another team's too) and keys already attached
     to an entry, without touching their objects. Then checks the object that is ours:
     missing or too old to attach, empty or over 10 MiB (HEAD), and its content (ranged
-    GETs, today's checks); a failed object is deleted."""
+    GETs, today's checks); a failed object is deleted. One that could not be checked
+    because S3 failed (refused, hung past the client's time-outs) is left to the purge:
+    deleting it would wait on the same failing S3, past the request's time budget."""
     _check_key_owner(key, team_id)
     if Entry.objects.filter(Q(slides=key) | Q(image=key)).exists():
         raise ValidationError(REUSED_MESSAGE, code="upload_reused")
@@ -171,8 +183,9 @@ def upload_check(*, storage: Storage, key: str, team_id: int, field: str, now: d
         if size <= 0:
             raise ValidationError(f"Your {NAMES[field]} file is empty. Please pick another.", code="file_empty")
         detected = _check_content(storage, key, size, field)
-    except ValidationError:
-        upload_delete(storage=storage, key=key)
+    except ValidationError as error:
+        if error.code != STORAGE_UNAVAILABLE:
+            upload_delete(storage=storage, key=key)
         raise
     return UploadedKey(key=key, detected=detected, size=size)
 
@@ -213,7 +226,7 @@ def _storage_trouble(field: str, error: Exception) -> ValidationError:
     logger.warning("Checking an uploaded %s failed: %s", field, error)
     return ValidationError(
         f"We couldn't check your uploaded {NAMES[field]} just now. Please try again in a minute.",
-        code="storage_unavailable",
+        code=STORAGE_UNAVAILABLE,
     )
 
 
@@ -230,7 +243,7 @@ def _check_content(storage: Storage, key: str, size: int, field: str) -> Detecte
             # reads little more). Without it such a file would pass here and fail later in
             # the thumbnail worker, leaving "Preparing the image…" for good. The object is
             # at most 10 MiB (checked above) and read in ranges of at most 1 MB, so this
-            # holds about 1 MB in memory, never the file.
+            # holds about 1 MB in memory, never the file (a PDF's script scan too).
             return validate_slides(file) if field == "slides" else validate_image(file)
     except STORAGE_ERRORS as error:
         raise _storage_trouble(field, error) from None
@@ -240,7 +253,9 @@ def _check_content(storage: Storage, key: str, size: int, field: str) -> Detecte
 
 
 def upload_attach(*, storage: Storage, uploaded: UploadedKey) -> None:
-    """Give the object the content type found by the checks, never the browser's.
+    """Give the object the content type found by the checks, never the browser's, with
+    what the storage stores every object with (storage.write_parameters: attachment
+    unless a picture, Cache-Control, ACL).
 
     A copy of the object onto itself with new metadata: S3 does it server-side, so the
     bytes never pass through us. Storage errors propagate."""
@@ -249,7 +264,7 @@ def upload_attach(*, storage: Storage, uploaded: UploadedKey) -> None:
         Key=uploaded.key,
         CopySource={"Bucket": storage.bucket_name, "Key": uploaded.key},
         MetadataDirective="REPLACE",
-        ContentType=uploaded.detected.content_type,
+        **storage.write_parameters(uploaded.key, content_type=uploaded.detected.content_type),
     )
 
 

@@ -12,11 +12,18 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from hackathon.storage import content_type_for, download_parameters
 from jams.cache import jam_scope, public_page
 from jams.forms import SignUpWithAccountForm
 from jams.models import Jam
 
-from .direct_uploads import STORAGE_ERRORS, direct_upload_enabled, entry_storage, upload_presign
+from .direct_uploads import (
+    STORAGE_ERRORS,
+    STORAGE_UNAVAILABLE,
+    direct_upload_enabled,
+    entry_storage,
+    upload_presign,
+)
 from .forms import EntryForm, TeamCreateForm, UploadPresignForm
 from .models import Entry, Team
 from .selectors import (
@@ -171,7 +178,9 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
     form = EntryForm(request.POST, request.FILES, instance=entry, team=team)
     if not form.is_valid():
         form.discard_uploads()
-        return _entry_form(request, jam, team, entry, form, status=400)
+        # S3 failing to answer while checking a direct upload is our fault, not the file's.
+        storage_down = any(form.has_error(field, code=STORAGE_UNAVAILABLE) for field in ("slides", "image"))
+        return _entry_form(request, jam, team, entry, form, status=503 if storage_down else 400)
     submit = request.POST.get("action") == "submit"
     try:
         saved = entry_save(
@@ -302,11 +311,13 @@ def entry_file(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResp
     file = getattr(entry, field)
     if not file:
         raise Http404
+    # The type is the safe one of the name (whose extension was chosen from the content),
+    # never what the uploader declared; slides download, never render. (nosniff comes with
+    # every response of ours, from SecurityMiddleware; S3 can't send it: see the README.)
+    filename = display_name(file.name)
     if isinstance(file.storage, FileSystemStorage):
-        return FileResponse(file.open("rb"), as_attachment=field == "slides", filename=file.name.rsplit("/", 1)[-1])
-    # The object's Content-Type is the one found in its content (set when it was stored
-    # or attached), so only the disposition is overridden: slides download, never render.
-    parameters = {}
-    if field == "slides":
-        parameters["ResponseContentDisposition"] = content_disposition_header(True, display_name(file.name))
-    return redirect(file.storage.url(file.name, parameters=parameters))
+        response = FileResponse(file.open("rb"), as_attachment=field == "slides", filename=filename)
+        response["Content-Type"] = content_type_for(file.name)
+        return response
+    disposition = content_disposition_header(True, filename) if field == "slides" else None
+    return redirect(file.storage.url(file.name, parameters=download_parameters(file.name, disposition=disposition)))

@@ -4,7 +4,9 @@ the checks on save of what was uploaded, attaching by key, and the purge of left
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlparse
@@ -224,6 +226,47 @@ def test_the_detected_type_replaces_the_one_the_browser_sent(
     assert s3.head_object(Bucket=s3_server.bucket, Key=key)["ContentType"] == "application/pdf"
 
 
+def test_html_posted_as_text_html_is_stored_and_served_as_a_pdf_attachment(
+    member_client, running_jam, team, s3_storage, s3, s3_server
+):
+    """The policy pins application/octet-stream; S3 would refuse text/html, moto does not.
+    Whatever the object was stored as, once checked it is the detected type, an attachment,
+    private to caches, and the download link says so again."""
+    data = b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n"
+    answer = presign(member_client, running_jam, name="talk.pdf", size=len(data)).json()
+    posted = requests.post(
+        answer["url"], data={**answer["fields"], "Content-Type": "text/html"}, files={"file": ("t", data)}, timeout=30
+    )
+    assert s3.head_object(Bucket=s3_server.bucket, Key=answer["key"])["ContentType"] == "text/html"
+
+    submit(member_client, running_jam, slides_key=answer["key"])
+
+    entry = Entry.objects.get()
+    head = s3.head_object(Bucket=s3_server.bucket, Key=answer["key"])
+    link = member_client.get(f"/jams/{running_jam.slug}/entries/{entry.pk}/slides/")
+    served = requests.get(link["Location"], timeout=10)
+    assert posted.status_code == 204
+    assert (head["ContentType"], head["ContentDisposition"]) == ("application/pdf", "attachment")
+    assert head["CacheControl"] == "private, max-age=300"
+    assert served.content == data
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Content-Disposition"] == 'attachment; filename="talk.pdf"'
+
+
+def test_an_attached_picture_is_served_inline_as_its_type(member_client, running_jam, team, s3_storage, s3, s3_server):
+    key = upload(member_client, running_jam, png_bytes(), field="image", name="cover.png")
+    submit(member_client, running_jam, image_key=key, action="draft")
+    entry = Entry.objects.get()
+
+    link = member_client.get(f"/jams/{running_jam.slug}/entries/{entry.pk}/image/")
+    served = requests.get(link["Location"], timeout=10)
+
+    head = s3.head_object(Bucket=s3_server.bucket, Key=key)
+    assert (head["ContentType"], "ContentDisposition" in head) == ("image/png", False)
+    assert served.headers["Content-Type"] == "image/png"
+    assert "Content-Disposition" not in served.headers
+
+
 def test_an_uploaded_image_and_pptx_are_attached(member_client, running_jam, team, s3_storage, s3, s3_server):
     slides_key = upload(member_client, running_jam, pptx_bytes(), name="deck.pptx")
     image_key = upload(member_client, running_jam, png_bytes(1200, 800), field="image", name="cover.png")
@@ -274,14 +317,24 @@ def test_slides_download_as_an_attachment_with_their_name(member_client, running
 
 
 def test_the_checks_read_ranges_not_the_whole_object(team, s3_storage, s3, s3_server):
-    pdf_key = put(s3, s3_server, upload_key_new(team_id=team.pk, filename="big.pdf"), pdf_bytes(9 * MB))
-    raw = S3RangeReader(client=s3, bucket=s3_server.bucket, key=pdf_key, size=9 * MB)
+    """A 9 MB presentation: its end (the list of parts) and the first bytes of a part are
+    read, not the 9 MB. (A PDF is read once through, 1 MB at a time: test_upload_hardening.)"""
+    deck = io.BytesIO()
+    with zipfile.ZipFile(deck, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("ppt/media/video.mp4", bytes(9 * MB))  # stored, not packed
+        archive.writestr("ppt/presentation.xml", "<presentation/>")
+    data = deck.getvalue()
+    key = put(s3, s3_server, upload_key_new(team_id=team.pk, filename="big.pptx"), data)
+    ranges = []
+    s3.meta.events.register("before-call.s3.GetObject", lambda params, **_: ranges.append(params["headers"]["Range"]))
 
-    with _CheckedFile(raw) as file:
+    with _CheckedFile(S3RangeReader(client=s3, bucket=s3_server.bucket, key=key, size=len(data))) as file:
         detected = validate_slides(file)
 
-    assert detected.kind == "pdf"
-    assert raw.position <= 64 * 1024  # one ranged GET of the first 64 KB, not 9 MB
+    fetched = sum(int(end) - int(start) + 1 for start, end in (r.removeprefix("bytes=").split("-") for r in ranges))
+    assert detected.kind == "pptx"
+    assert 0 < fetched <= 256 * 1024
 
 
 # Saving with a key: each bad input ------------------------------------------------------------
