@@ -48,6 +48,8 @@ MIDDLEWARE = [
     # First, so a cached page keeps every header the others add (jams/cache.py).
     "jams.cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy (below), with the file store's origin (hackathon/csp.py).
+    "hackathon.csp.StorageAwareCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,6 +252,26 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# A strict Content-Security-Policy (django-csp): our own scripts and styles only, never
+# inline ones (templates carry no inline JS or CSS); frames only from the video players
+# an entry may embed. The S3 store's origin is added to img-src and connect-src by
+# hackathon/csp.py. The browser journeys fail on any violation (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

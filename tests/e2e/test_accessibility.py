@@ -66,7 +66,8 @@ def seed_demo(settings) -> None:
 
 
 def phone_context(browser, base: str, email: str | None = None):
-    context = browser.new_context(viewport=PHONE, locale="en-GB", device_scale_factor=1)
+    # axe-core is injected as an inline script: the check itself must bypass the CSP.
+    context = browser.new_context(viewport=PHONE, locale="en-GB", device_scale_factor=1, bypass_csp=True)
     if email:
         client = Client()
         client.force_login(User.objects.get(email=email))
