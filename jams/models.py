@@ -1,14 +1,45 @@
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
+
+
+class _PublicStorage(LazyObject):
+    """STORAGES["public"] (stable, unsigned URLs), looked up when first used and again
+    after the setting changes (tests switch storages)."""
+
+    def _setup(self):
+        self._wrapped = storages["public"]
+
+
+_public_storage = _PublicStorage()
+
+
+@receiver(setting_changed)
+def _public_storage_reset(*, setting, **kwargs) -> None:
+    if setting == "STORAGES":
+        _public_storage._wrapped = empty
+
+
+def public_storage() -> Storage:
+    return _public_storage
+
+
+def cover_upload_to(jam: Jam, filename: str) -> str:
+    # A new name for every upload: the public storage's URLs are cached as immutable.
+    return f"jams/covers/{uuid.uuid4().hex[:12]}/{filename}"
 
 
 def validate_timezone(value: str) -> None:
@@ -44,7 +75,8 @@ class Jam(models.Model):
         validators=[validate_timezone],
         help_text="The time zone the jam's times are announced in.",
     )
-    cover_image = models.ImageField(upload_to="jams/covers/", blank=True)
+    # Public: the jam page, cached for days, must not carry a presigned URL that expires.
+    cover_image = models.ImageField(upload_to=cover_upload_to, storage=public_storage, blank=True, max_length=200)
     signups_open = models.BooleanField(default=True)
     max_team_size = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
     grace_minutes = models.PositiveIntegerField(
