@@ -102,6 +102,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, redis_url, s3_serv
         "CACHE_KEY_PREFIX": _cache_prefix(queue),
     }
     process = services.start_celery_worker(env=env, log_path=artifacts_dir / "celery-worker.log", queue=queue)
+    process.env = env  # for a test that starts a worker of its own, the same way
     yield process
     services.stop_process(process)
 

@@ -117,3 +117,44 @@ def test_submit_while_the_broker_is_down_succeeds_and_the_files_and_email_follow
     entry.refresh_from_db()
     assert entry.thumbnails_ready
     assert entry.slide_pages
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_do_and_the_sweep_has_it_done_once(
+    celery_worker, celery_worker_process, redis_url, smtp_sink, artifacts_dir, tmp_path
+):
+    """The whole worker SIGKILLed while it runs an item: the row lock dies with its
+    connection, the row stays to do, and the sweep has another worker do it, once."""
+    import os
+    import signal
+
+    from outbox.tasks import outbox_item_run_task
+    from tests import services
+
+    started = tmp_path / "started"
+    item = OutboxItem.objects.create(
+        kind="Slow note",
+        handler="tests.outbox_handlers.slow_note",
+        args={"to": "kim@example.com", "seconds": 60, "started": str(started)},
+        recipients="kim@example.com",
+    )
+    queue = f"doomed-{os.getpid()}"
+    env = {**celery_worker_process.env, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    doomed = services.start_celery_worker(env=env, log_path=artifacts_dir / "doomed-worker.log", queue=queue)
+    try:
+        outbox_item_run_task.apply_async(kwargs={"item_id": item.pk}, queue=queue)
+        assert wait_until(started.exists, timeout=30)
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+    finally:
+        services.stop_process(doomed)
+    item.refresh_from_db()
+    left = (item.state, smtp_sink.messages[:])
+
+    outbox_sweep(now=timezone.now() + timedelta(minutes=5))
+
+    assert left == (OutboxItem.State.QUEUED, [])
+    (message,) = smtp_sink.wait_for(1, timeout=60)
+    assert message["To"] == "kim@example.com"
+    assert wait_until(lambda: _all_done([item]), timeout=10)
+    time.sleep(1)
+    assert len(smtp_sink.messages) == 1
