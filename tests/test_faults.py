@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 
 from hackathon.celery import app as celery_app
@@ -158,3 +159,78 @@ def test_a_worker_killed_mid_job_leaves_it_to_do_and_the_sweep_has_it_done_once(
     assert wait_until(lambda: _all_done([item]), timeout=10)
     time.sleep(1)
     assert len(smtp_sink.messages) == 1
+
+
+def _terminate_other_backends(connection) -> int:
+    """What a PostgreSQL restart does to every connection but this one: cut it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def gunicorn_app(artifacts_dir, running_jam):
+    """The app under gunicorn as in production (one worker, one thread, so one kept
+    database connection), on the test database; yields its base URL."""
+    import os
+    import subprocess
+
+    from django.db import connection
+
+    from tests import services
+
+    if connection.vendor != "postgresql":
+        services.service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    port = services.free_port()
+    log_path = artifacts_dir / "gunicorn-faults.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": services.database_url_for(connection.settings_dict),
+        "CONN_MAX_AGE": "600",
+        "DEBUG": "true",  # plain http, no static manifest; the database settings are production's
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "1",
+        "CACHE_URL": "",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(services.BIN / "gunicorn"), "-c", str(services.ROOT / "gunicorn.conf.py"), "hackathon.wsgi"],
+            cwd=services.ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return requests.get(url + "/time", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        if not services.wait_until(answers, timeout=60, interval=0.3):
+            pytest.fail("gunicorn did not answer: " + log_path.read_text(errors="replace")[-2000:])
+        yield url
+    finally:
+        services.stop_process(process)
+
+
+def test_a_database_connection_cut_between_requests_costs_no_request(gunicorn_app, running_jam):
+    """PostgreSQL restarted between requests: the web worker's kept connection is dead.
+    The next request checks it first (CONN_HEALTH_CHECKS), connects afresh and succeeds."""
+    from django.db import connection
+
+    url = gunicorn_app + running_jam.get_absolute_url()
+    first = requests.get(url, timeout=10)
+    cut = _terminate_other_backends(connection)
+
+    second = requests.get(url + "?again", timeout=10)  # not the copy the worker cached
+
+    assert first.status_code == 200
+    assert cut >= 1  # the worker kept its connection, and lost it
+    assert second.status_code == 200
