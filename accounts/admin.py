@@ -10,11 +10,14 @@ class UserAdmin(BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]
-    list_display = ["email", "display_name", "is_staff", "date_joined"]
+    list_display = ["email", "display_name", "email_verified_at", "is_staff", "date_joined"]
     search_fields = ["email", "display_name"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("email_verified_at", admin.EmptyFieldListFilter)]
+    # Only the person can verify their address, by a link sent to it: staff powers, judging
+    # and team invites need it, so an organizer can't grant it by a click.
+    readonly_fields = ["email_verified_at"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "email_verified_at", "password"]}),
         ("Profile", {"fields": ["display_name"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
@@ -22,3 +25,8 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            obj.email_verified_at = None  # the new address is not proved yet
+        super().save_model(request, obj, form, change)

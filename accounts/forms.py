@@ -20,7 +20,8 @@ class UserAdminChangeForm(UserChangeForm):
 
 
 class AccountCreateForm(forms.Form):
-    """A new account made while doing something else (signing up for a jam)."""
+    """A new account made while doing something else (signing up for a jam). An address
+    that has an account already signs in to it when the password is that account's."""
 
     display_name = forms.CharField(
         label="Your name",
@@ -44,10 +45,9 @@ class AccountCreateForm(forms.Form):
         return name
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in to sign up with it.")
-        return email
+        # Whether the address has an account is not said here: the form answers the same
+        # either way (accounts.services.user_register).
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()

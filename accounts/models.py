@@ -25,7 +25,10 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
+        # Made on the server (`createsuperuser`) by whoever runs it, who vouches for the
+        # address: without it nobody could reach the admin to run the site at all.
         extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("email_verified_at", timezone.now())
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email: str):
@@ -41,6 +44,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the person followed a link sent to this address (a verification link, a
+    # password-reset link, a judge's invitation): only then is the address theirs.
+    # Judging, joining a team by invite and the admin need it (accounts/verification.py).
+    email_verified_at = models.DateTimeField("email verified", null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -56,6 +63,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_verified_staff(self) -> bool:
+        """Staff powers are given to an account by its address: they hold once it is proved."""
+        return self.is_active and self.is_staff and self.email_verified
 
     def get_full_name(self) -> str:
         return self.display_name

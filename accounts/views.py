@@ -2,19 +2,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import IntegrityError
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import AccountCreateForm
-from .services import user_create
+from .services import (
+    ALREADY_HAD_AN_ACCOUNT,
+    CHECK_EMAIL_MESSAGE,
+    email_verification_request,
+    user_email_verify,
+    user_register,
+)
+from .verification import VerificationLinkError, safe_next, verification_token_read
 
 
 @require_http_methods(["GET", "POST"])
 def account_signup(request: HttpRequest) -> HttpResponse:
-    """An account on its own, without signing up to a jam."""
+    """An account on its own, without signing up to a jam. The answer is the same whether
+    the address is new or has an account (accounts.services.user_register)."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
@@ -23,14 +32,79 @@ def account_signup(request: HttpRequest) -> HttpResponse:
     form = AccountCreateForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = user_create(email=data["email"], display_name=data["display_name"], password=data["password"])
-        except IntegrityError:
-            # Someone made an account with this email between validation and save.
-            form.add_error("email", "An account with this email already exists. Log in with it.")
+        registration = user_register(
+            email=data["email"],
+            display_name=data["display_name"],
+            password=data["password"],
+            next_url=next_url,
+            request=request,
+        )
+        if registration.user is not None:
+            login(request, registration.user, backend="accounts.backends.UserBackend")
+        if registration.existing:
+            messages.success(request, ALREADY_HAD_AN_ACCOUNT)
         else:
-            login(request, user, backend="accounts.backends.UserBackend")
-            messages.success(request, f"Welcome, {user.display_name}! Your account is ready.")
-            return redirect(next_url or "my_jams")
+            messages.success(request, CHECK_EMAIL_MESSAGE.format(name=data["display_name"], email=data["email"]))
+        return redirect(next_url or "my_jams")
     status = 400 if form.errors else 200
     return render(request, "registration/account_signup.html", {"form": form, "next": next_url}, status=status)
+
+
+# Verifying an email address ------------------------------------------------------------
+
+
+@require_GET
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the email. The signed token is the permission: whoever holds it got
+    it from that mailbox. It confirms the address but signs nobody in."""
+    try:
+        link = verification_token_read(token)
+    except VerificationLinkError as error:
+        context = {"error": error.message, "can_resend": _can_resend(request)}
+        return render(request, "registration/email_verify.html", context, status=400)
+    user_email_verify(user=link.user)
+    if request.user.is_authenticated and request.user.pk == link.user.pk:
+        messages.success(request, f"Thank you: your email address, {link.user.email}, is confirmed.")
+        return redirect(link.next_url or "my_jams")
+    return render(request, "registration/email_verify.html", {"verified": link.user, "next": link.next_url})
+
+
+@login_required
+@require_GET
+def email_verification(request: HttpRequest) -> HttpResponse:
+    """Whether the signed-in person's address is confirmed, with the button that sends a
+    new link."""
+    return render(request, "registration/email_verification.html", {"next": safe_next(request.GET.get("next", ""))})
+
+
+@login_required
+@require_POST
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = safe_next(request.POST.get("next", ""))
+    if user.email_verified:
+        messages.info(request, f"Your email address, {user.email}, is already confirmed.")
+    elif email_verification_request(user=user, next_url=next_url):
+        messages.success(request, f"We've sent a new link to {user.email}. It works for 7 days.")
+    else:
+        messages.info(
+            request,
+            f"We sent a link to {user.email} less than a minute ago. "
+            "Give it a moment, and look in your spam folder too.",
+        )
+    return redirect(next_url or "email_verification")
+
+
+def _can_resend(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and not request.user.email_verified
+
+
+class PasswordSetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's set-a-new-password page. The link came by email to the account's address
+    (its token covers the address), so setting the password confirms the address too: a
+    judge invited without an account proves theirs this way."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_email_verify(user=form.user)
+        return response

@@ -31,6 +31,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
         name="password_reset",
     ),
+    # Verifying an address, and the set-password page that verifies it too (accounts/urls.py).
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/jams/", pages.my_jams, name="my_jams"),
     path("admin/", admin.site.urls),

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import user_create
+from accounts.services import Registration, user_register
 from hackathon.mail import send_once
 from outbox.services import outbox_add
 
@@ -63,12 +64,27 @@ def signup_create(*, jam: Jam, user: User, show_in_list: bool = True, now: datet
 
 @transaction.atomic
 def signup_create_with_account(
-    *, jam: Jam, display_name: str, email: str, password: str, show_in_list: bool = True
-) -> SignUp:
-    """A visitor's account and sign-up, both or neither."""
+    *,
+    jam: Jam,
+    display_name: str,
+    email: str,
+    password: str,
+    show_in_list: bool = True,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """A visitor's account and sign-up, both or neither. An address that has an account
+    signs that account up when the password is its own (already signed up is no error
+    then), and otherwise changes nothing here: the caller answers as for a new address
+    (accounts.services.user_register)."""
     signup_check_open(jam=jam)
-    user = user_create(email=email, display_name=display_name, password=password)
-    return signup_create(jam=jam, user=user, show_in_list=show_in_list)
+    registration = user_register(email=email, display_name=display_name, password=password, request=request)
+    if registration.user is not None:
+        try:
+            signup_create(jam=jam, user=registration.user, show_in_list=show_in_list)
+        except AlreadySignedUp:
+            if registration.created:
+                raise
+    return registration
 
 
 def signup_confirmation_deliver(*, signup_id: int) -> bool:

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+
+from accounts.services import ALREADY_HAD_AN_ACCOUNT, CHECK_EMAIL_MESSAGE
 
 from .cache import HOME, jam_scope, public_page
 from .calendar import jam_calendar_ics
@@ -63,34 +64,39 @@ def jam_signup(request: HttpRequest, slug: str) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            _signup_from_form(request, jam, form)
+            message = _signup_from_form(request, jam, form)
         except AlreadySignedUp:
             messages.info(request, f"You're already signed up for {jam.title}.")
             return redirect(jam)
         except SignUpClosed as closed:
             return render(request, "jams/signup_form.html", {"jam": jam, "closed": closed.message}, status=403)
-        except IntegrityError:
-            # Someone made an account with this email between validation and save.
-            form.add_error("email", "An account with this email already exists. Log in to sign up with it.")
-        else:
-            messages.success(request, SIGNED_UP_MESSAGE)
-            return redirect(jam.get_absolute_url() + "#signups")
+        messages.success(request, message)
+        return redirect(jam.get_absolute_url() + "#signups")
     return render(request, "jams/signup_form.html", {"jam": jam, "form": form})
 
 
-def _signup_from_form(request: HttpRequest, jam: Jam, form: SignUpForm) -> None:
+def _signup_from_form(request: HttpRequest, jam: Jam, form: SignUpForm) -> str:
+    """Sign up; returns what to tell the person."""
     data = form.cleaned_data
     if request.user.is_authenticated:
         signup_create(jam=jam, user=request.user, show_in_list=data["show_in_list"])
-        return
-    signup = signup_create_with_account(
+        return SIGNED_UP_MESSAGE
+    registration = signup_create_with_account(
         jam=jam,
         display_name=data["display_name"],
         email=data["email"],
         password=data["password"],
         show_in_list=data["show_in_list"],
+        request=request,
     )
-    login(request, signup.user, backend="accounts.backends.UserBackend")
+    if registration.user is not None:
+        login(request, registration.user, backend="accounts.backends.UserBackend")
+    if registration.existing:
+        return f"{ALREADY_HAD_AN_ACCOUNT} {SIGNED_UP_MESSAGE}"
+    # The same words whether the address was new (the account is made, signed up and
+    # signed in) or had an account whose password this wasn't (nothing changed; its
+    # owner is emailed): the form doesn't tell which addresses have accounts.
+    return CHECK_EMAIL_MESSAGE.format(name=data["display_name"], email=data["email"])
 
 
 def jam_calendar(request: HttpRequest, slug: str) -> HttpResponse:

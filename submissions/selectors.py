@@ -93,7 +93,7 @@ def entry_is_members(*, entry: Entry, user: User) -> bool:
 def entry_can_view(*, entry: Entry, user: User) -> bool:
     if entry.is_submitted:
         return True
-    return user.is_authenticated and (user.is_staff or entry_is_members(entry=entry, user=user))
+    return user.is_authenticated and (user.is_verified_staff or entry_is_members(entry=entry, user=user))
 
 
 def entry_get_visible(*, slug: str, pk: int, user: User) -> Entry:

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import user_create
+from accounts.services import Registration, user_register
 from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam, SignUp
@@ -100,6 +101,9 @@ def team_join(*, team: Team, user: User, now: datetime | None = None) -> TeamMem
     team = Team.objects.select_for_update().select_related("jam").get(pk=team.pk)
     jam = team.jam
     _check_team_changes_open(jam, now or timezone.now())
+    if not user.email_verified:
+        # An invite may be meant for an address, not whoever made an account with it.
+        raise TeamError(f"Confirm your email address, {user.email}, to join a team by its invite link.")
     existing = membership_for(jam=jam, user=user)
     if existing and existing.team_id == team.pk:
         raise TeamError(f"You're already in “{team.name}”.")
@@ -107,28 +111,52 @@ def team_join(*, team: Team, user: User, now: datetime | None = None) -> TeamMem
         raise TeamError(
             f"You're already in the team “{existing.team.name}” for this jam. Leave it first to join “{team.name}”."
         )
-    size = team.memberships.count()
-    if size >= jam.max_team_size:
-        raise TeamError(f"“{team.name}” is full: teams in {jam.title} have at most {jam.max_team_size} members.")
+    _check_team_room(team)
     _ensure_signed_up(jam=jam, user=user)
     pages_changed(jam=jam)  # the person's own copy of the jam page shows their team's entry
     return TeamMembership.objects.create(team=team, user=user, jam=jam)
 
 
+def _check_team_room(team: Team) -> None:
+    jam = team.jam
+    if team.memberships.count() >= jam.max_team_size:
+        raise TeamError(f"“{team.name}” is full: teams in {jam.title} have at most {jam.max_team_size} members.")
+
+
 @transaction.atomic
 def team_join_with_account(
-    *, team: Team, display_name: str, email: str, password: str, show_in_list: bool = True
-) -> TeamMembership:
-    """A newcomer with an invite link: their account, their sign-up to the jam and their
-    place in the team, all three or none (a full team or a closed jam makes no account)."""
+    *,
+    team: Team,
+    display_name: str,
+    email: str,
+    password: str,
+    show_in_list: bool = True,
+    request: HttpRequest | None = None,
+) -> tuple[Registration, TeamMembership | None]:
+    """A newcomer with an invite link, in one form: their account and their sign-up to the
+    jam now, and their place in the team once their address is confirmed (joining by
+    invite needs that; the link in the verification email leads back to the invite). A
+    full team or a closed jam makes no account. An address that has an account is
+    answered as accounts.services.user_register does: with its own password, that account
+    signs up, and joins at once if its address is confirmed."""
+    team = Team.objects.select_for_update().select_related("jam").get(pk=team.pk)
     jam = team.jam
     _check_team_changes_open(jam, timezone.now())
-    user = user_create(email=email, display_name=display_name, password=password)
+    _check_team_room(team)
+    registration = user_register(
+        email=email, display_name=display_name, password=password, next_url=team.get_invite_url(), request=request
+    )
+    user = registration.user
+    if user is None:
+        return registration, None
     try:
         signup_create(jam=jam, user=user, show_in_list=show_in_list)
+    except AlreadySignedUp:
+        pass  # an existing account, signed up already
     except SignUpClosed as closed:
         raise TeamError(f"{closed.message} Only people signed up to it can be in a team.") from None
-    return team_join(team=team, user=user)
+    membership = team_join(team=team, user=user) if user.email_verified else None
+    return registration, membership
 
 
 @transaction.atomic

@@ -5,13 +5,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts.services import ALREADY_HAD_AN_ACCOUNT, CHECK_EMAIL_MESSAGE
 from hackathon.storage import content_type_for, download_parameters
 from jams.cache import jam_scope, public_page
 from jams.forms import SignUpWithAccountForm
@@ -86,6 +86,12 @@ def team_join_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("jam"), jam__slug=slug, invite_token=token)
     if not request.user.is_authenticated:
         return _team_join_newcomer(request, team)
+    if not request.user.email_verified:
+        # Joining by invite needs a confirmed address: the page says so, with the button
+        # that emails the link (which leads back here).
+        context = {"jam": team.jam, "team": team_with_members(team_id=team.pk), "verify": True}
+        context.update(need=f"join “{team.name}”", next=request.path)
+        return render(request, "submissions/team_join.html", context, status=403 if request.method == "POST" else 200)
     if request.method == "POST":
         try:
             team_join(team=team, user=request.user)
@@ -100,27 +106,36 @@ def team_join_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 def _team_join_newcomer(request: HttpRequest, team: Team) -> HttpResponse:
     """Someone without an account (or logged out) opened an invite link: one form makes
-    the account, signs them up to the jam and puts them in the team."""
+    the account and signs them up to the jam; the link in the email that confirms their
+    address brings them back here to join (joining by invite needs a confirmed address).
+    The answer is the same whether the address had an account or not."""
     form = SignUpWithAccountForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            membership = team_join_with_account(
+            registration, membership = team_join_with_account(
                 team=team,
                 display_name=data["display_name"],
                 email=data["email"],
                 password=data["password"],
                 show_in_list=data["show_in_list"],
+                request=request,
             )
         except TeamError as error:
             form.add_error(None, error.message)
-        except IntegrityError:
-            # Someone made an account with this email between validation and save.
-            form.add_error("email", "An account with this email already exists. Log in to join with it.")
         else:
-            login(request, membership.user, backend="accounts.backends.UserBackend")
-            messages.success(request, f"Welcome! You're signed up to {team.jam.title} and in the team “{team.name}”.")
-            return redirect("submissions:team", slug=team.jam.slug)
+            if registration.user is not None:
+                login(request, registration.user, backend="accounts.backends.UserBackend")
+            if membership is not None:
+                messages.success(request, f"{ALREADY_HAD_AN_ACCOUNT} You joined “{team.name}”.")
+                return redirect("submissions:team", slug=team.jam.slug)
+            if registration.existing:
+                messages.success(request, ALREADY_HAD_AN_ACCOUNT)
+            else:
+                # The same words whether the address was new or had an account.
+                check_email = CHECK_EMAIL_MESSAGE.format(name=data["display_name"], email=data["email"])
+                messages.success(request, f"{check_email} It brings you back here to join “{team.name}”.")
+            return redirect(team.get_invite_url())
     context = {"jam": team.jam, "team": team_with_members(team_id=team.pk), "form": form}
     return render(request, "submissions/team_join.html", context, status=400 if form.errors else 200)
 

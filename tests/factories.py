@@ -20,7 +20,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     display_name = factory.Faker("name")
+    # Verified, as most people are after their first email: UserFactory(unverified=True)
+    # for an account whose address is not proved yet.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

@@ -97,21 +97,23 @@ def test_an_account_can_be_made_without_a_jam(client):
     assert response.wsgi_request.user == user
     assert not SignUp.objects.filter(user=user).exists()
     assert response.redirect_chain[-1][0] == "/me/jams/"
-    assert "Welcome, Ada! Your account is ready." in text(response)
+    assert "Thanks, Ada! We've sent an email to ada@example.com: follow the link in it to confirm your address." in (
+        text(response)
+    )
 
 
 def test_account_signup_refused_keeps_what_was_typed_and_says_why(client):
-    UserFactory(email="ada@example.com")
-
     response = client.post(
-        "/accounts/signup/", {"display_name": "Ada", "email": "ada@example.com", "password": "analytical-engine-1843"}
+        "/accounts/signup/", {"display_name": "Ada", "email": "ada@example.com", "password": "short"}
     )
 
     html = text(response)
     assert response.status_code == 400
-    assert "An account with this email already exists." in html
+    assert "This password is too short. It must contain at least 8 characters." in html
     assert 'value="Ada"' in html
+    assert 'value="ada@example.com"' in html
     assert "is-invalid" in html
+    assert not User.objects.exists()
 
 
 def test_account_signup_goes_back_to_a_local_next_only(client):

@@ -13,6 +13,9 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 SUCCESS = "You have successfully been signed up! You should receive an email with further information."
+CHECK_EMAIL = (
+    "Thanks, Ada Lovelace! We've sent an email to ada@example.com: follow the link in it to confirm your address."
+)
 
 
 def signup_url(jam) -> str:
@@ -34,10 +37,15 @@ def test_signup_visitor_creates_account_and_is_signed_up_and_in(
     assert response.redirect_chain[-1][0] == running_jam.get_absolute_url() + "#signups"
     assert SignUp.objects.filter(jam=running_jam, user=user).count() == 1
     assert response.context["user"] == user
-    html = response.content.decode()
-    assert SUCCESS in html
+    html = unescape(response.content.decode())
+    assert CHECK_EMAIL in html
+    assert "You're signed up" in html
     assert "Ada Lovelace" in html.split('data-testid="signup-list"', 1)[1]
-    assert len(mail.outbox) == 1
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Confirm your email address for Alignment Jams",
+        f"You're signed up for {running_jam.title}",
+    ]
+    assert user.email_verified is False
 
 
 def test_signup_signed_in_person_confirms_in_one_click(client, running_jam, user):
@@ -133,13 +141,36 @@ def test_signup_weak_password_says_why_and_keeps_name_and_email(client, running_
     assert not User.objects.exists()
 
 
-def test_signup_with_an_email_that_has_an_account_asks_to_log_in(client, running_jam):
-    UserFactory(email="ada@example.com")
+def test_signup_with_an_email_that_has_an_account_and_another_password_changes_nothing(
+    client, running_jam, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(email="ada@example.com")
 
-    response = client.post(signup_url(running_jam), new_account(email="ADA@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(signup_url(running_jam), new_account(email="ADA@example.com"), follow=True)
 
-    assert "An account with this email already exists. Log in to sign up with it." in response.content.decode()
+    assert CHECK_EMAIL.replace("ada@", "ADA@") in unescape(response.content.decode())  # as typed
+    assert response.context["user"].is_anonymous
     assert not SignUp.objects.exists()
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ada@example.com"], "Someone tried to make an account with your address")
+    ]
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_signup_with_an_email_that_has_an_account_and_its_password_signs_it_in_and_up(client, running_jam):
+    owner = UserFactory(email="ada@example.com")
+
+    response = client.post(
+        signup_url(running_jam), new_account(email="ADA@example.com", password=PASSWORD), follow=True
+    )
+
+    assert response.context["user"] == owner
+    assert SignUp.objects.filter(jam=running_jam, user=owner).count() == 1
+    assert f"You already have an account with this address, and that was its password: you're signed in. {SUCCESS}" in (
+        unescape(response.content.decode())
+    )
 
 
 def test_signup_unknown_jam_is_404(client):

@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import timezone
 
 from judging.models import Judge, ResultsSnapshot, Review, Score
 from judging.services import JudgingClosed, results_publish, results_reopen, review_save
@@ -113,7 +114,9 @@ def test_the_admin_asks_before_reopening_and_says_what_it_does(admin_client, jud
 
 def test_reopening_is_for_staff_who_may_change_jams(client, judging_jam, scored):
     results_publish(jam=judging_jam)
-    staff = get_user_model().objects.create_user(email="viewer@example.com", password="x-y-z-123", is_staff=True)
+    staff = get_user_model().objects.create_user(
+        email="viewer@example.com", password="x-y-z-123", is_staff=True, email_verified_at=timezone.now()
+    )
     client.force_login(staff)
 
     response = client.post(f"/admin/jams/jam/{judging_jam.pk}/results/reopen/", {"confirm": "yes"})

@@ -1,13 +1,16 @@
+import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from accounts.models import User
 from jams.models import SignUp
 from submissions.models import Team, TeamMembership
-from tests.factories import EntryFactory, JamFactory, SignUpFactory, TeamFactory, UserFactory
+from submissions.services import TeamError, team_join
+from tests.factories import PASSWORD, EntryFactory, JamFactory, SignUpFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,16 +212,64 @@ def test_invite_link_logged_out_names_the_team_and_jam_and_offers_both_ways_in(c
     assert f'href="/accounts/login/?next=/jams/{running_jam.slug}/team/join/{team.invite_token}/"' in html
 
 
-def test_invite_link_makes_the_account_signs_up_and_joins_in_one_step(client, running_jam):
+def test_invite_link_makes_the_account_and_sign_up_and_joins_once_the_address_is_confirmed(
+    client, running_jam, django_capture_on_commit_callbacks
+):
     team = TeamFactory(jam=running_jam, name="Truthers")
 
-    response = client.post(team.get_invite_url(), _newcomer(), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post(team.get_invite_url(), _newcomer(), follow=True)
+    user = User.objects.get(email="ada@example.com")
+    (verification,) = [m for m in mail.outbox if m.subject == "Confirm your email address for Alignment Jams"]
+    link = re.search(r"https?://[^/\s]+(/accounts/verify/\S+/)", verification.body).group(1)
+    confirmed = client.get(link, follow=True)
+    joined = client.post(team.get_invite_url(), follow=True)
 
-    membership = TeamMembership.objects.get(team=team, user__email="ada@example.com")
-    assert SignUp.objects.filter(jam=running_jam, user=membership.user).exists()
-    assert response.wsgi_request.user == membership.user
-    assert "You're signed up to" in text(response)
-    assert "Team “Truthers”" in text(response)
+    assert made.redirect_chain == [(team.get_invite_url(), 302)]
+    assert made.wsgi_request.user == user
+    assert SignUp.objects.filter(jam=running_jam, user=user).exists()
+    assert "Thanks, Ada Newcomer! We've sent an email to ada@example.com" in text(made)
+    assert 'data-testid="verify-needed"' in text(made)  # not in the team yet
+    assert confirmed.redirect_chain == [(team.get_invite_url(), 302)]
+    assert "Join the team" in text(confirmed)
+    assert TeamMembership.objects.filter(team=team, user=user).exists()
+    assert "You joined “Truthers”." in text(joined)
+
+
+def test_invite_link_with_an_accounts_own_password_signs_in_and_joins_at_once(client, running_jam):
+    team = TeamFactory(jam=running_jam, name="Truthers")
+    owner = UserFactory(email="ada@example.com")
+
+    response = client.post(team.get_invite_url(), _newcomer(password=PASSWORD), follow=True)
+
+    assert response.wsgi_request.user == owner
+    assert TeamMembership.objects.filter(team=team, user=owner).exists()
+    assert response.redirect_chain[-1][0] == f"/jams/{running_jam.slug}/team/"
+    assert "that was its password: you're signed in. You joined “Truthers”." in text(response)
+
+
+def test_an_unverified_account_sees_why_it_cant_join_by_invite_and_the_resend_button(client, running_jam):
+    team = TeamFactory(jam=running_jam, name="Truthers")
+    client.force_login(UserFactory(unverified=True, email="ada@example.com"))
+
+    page = client.get(team.get_invite_url())
+    refused = client.post(team.get_invite_url())
+
+    assert page.status_code == 200
+    assert "To join “Truthers”, first confirm that <strong>ada@example.com</strong> is your address" in text(page)
+    assert 'action="/accounts/verify/send/"' in text(page)
+    assert f'name="next" value="{team.get_invite_url()}"' in text(page)
+    assert "Join the team" not in text(page)
+    assert refused.status_code == 403
+    assert not TeamMembership.objects.filter(team=team).exclude(user=team.created_by).exists()
+
+
+def test_team_join_service_refuses_an_unverified_address(running_jam):
+    team = TeamFactory(jam=running_jam)
+
+    with pytest.raises(TeamError, match="Confirm your email address"):
+        team_join(team=team, user=UserFactory(unverified=True))
+    assert team.memberships.count() == 1
 
 
 def test_invite_link_to_a_full_team_makes_no_account(client):
@@ -234,12 +285,18 @@ def test_invite_link_to_a_full_team_makes_no_account(client):
     assert not SignUp.objects.filter(jam=jam, user__email="ada@example.com").exists()
 
 
-def test_invite_link_with_an_email_already_taken_asks_to_log_in(client, running_jam):
+def test_invite_link_with_an_email_that_has_an_account_and_another_password_changes_nothing(
+    client, running_jam, django_capture_on_commit_callbacks
+):
     team = TeamFactory(jam=running_jam)
     UserFactory(email="ada@example.com")
 
-    response = client.post(team.get_invite_url(), _newcomer())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(team.get_invite_url(), _newcomer(), follow=True)
 
-    assert response.status_code == 400
-    assert "An account with this email already exists." in text(response)
+    assert response.redirect_chain == [(team.get_invite_url(), 302)]
+    assert "Thanks, Ada Newcomer! We've sent an email to ada@example.com" in text(response)
+    assert response.wsgi_request.user.is_anonymous
     assert not TeamMembership.objects.filter(team=team, user__email="ada@example.com").exists()
+    assert not SignUp.objects.filter(user__email="ada@example.com").exists()
+    assert [m.subject for m in mail.outbox] == ["Someone tried to make an account with your address"]
