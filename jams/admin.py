@@ -15,6 +15,7 @@ from hackathon.exports import csv_safe
 from .forms import JamAdminForm, TestimonialAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
+from .share_cards import jam_share_card_record
 from .templatetags.jam_tags import jam_time
 
 
@@ -125,6 +126,11 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:
         return jam_list_with_counts()
+
+    def save_model(self, request: HttpRequest, obj: Jam, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # In the admin's transaction: a new title, host, time or zone gets a new share card.
+        jam_share_card_record(jam=obj)
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

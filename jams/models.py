@@ -42,6 +42,11 @@ def cover_upload_to(jam: Jam, filename: str) -> str:
     return f"jams/covers/{uuid.uuid4().hex[:12]}/{filename}"
 
 
+def share_card_upload_to(jam: Jam, filename: str) -> str:
+    # A new name for every card, as for covers: a URL never changes meaning.
+    return f"jams/cards/{uuid.uuid4().hex[:12]}/{filename}"
+
+
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
@@ -77,6 +82,13 @@ class Jam(models.Model):
     )
     # Public: the jam page, cached for days, must not carry a presigned URL that expires.
     cover_image = models.ImageField(upload_to=cover_upload_to, storage=public_storage, blank=True, max_length=200)
+    # The picture links to the jam's pages show (jams/share_cards.py), drawn by the worker,
+    # and the fingerprint of what it shows: the card is drawn again only when that changes.
+    # Nullable without defaults, like the entry's (SQLite adds such columns in place).
+    share_card = models.FileField(
+        upload_to=share_card_upload_to, storage=public_storage, null=True, blank=True, editable=False, max_length=200
+    )
+    share_card_of = models.CharField(max_length=64, null=True, blank=True, editable=False)
     signups_open = models.BooleanField(default=True)
     max_team_size = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
     grace_minutes = models.PositiveIntegerField(
