@@ -95,7 +95,10 @@ def judge_jam(row: Review | Assignment | Conflict) -> str:
 
 
 class JudgeAddForm(forms.ModelForm):
-    email = forms.EmailField(help_text="Someone without an account gets one, and an email to set a password.")
+    email = forms.EmailField(
+        help_text="Someone without an account gets one, and an email to set a password. "
+        "An existing account gets an invitation to accept; it judges once it has, with a confirmed address."
+    )
     display_name = forms.CharField(label="Name", required=False, help_text="For a new account.")
 
     class Meta:
@@ -136,6 +139,10 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
         states = []
         if judge.removed_at:
             states.append("removed")
+        if judge.accepted_at is None:
+            states.append("invited, not accepted yet")
+        if not judge.user.email_verified:
+            states.append("email not confirmed")
         if judge.excluded_from_results:
             states.append("reviews left out of the results")
         return ", ".join(states) or "judging"

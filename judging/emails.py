@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import User
 from jams.models import Jam
 
+from .invitations import ACCEPT_LINK_MAX_AGE, accept_token_make
 from .models import Judge
 
 
@@ -42,8 +43,23 @@ def judge_invite_message(*, judge: Judge) -> EmailMultiAlternatives:
     return _message("judge_invite", context, [user.email])
 
 
+def judge_accept_message(*, judge: Judge) -> EmailMultiAlternatives:
+    """For an existing account: an invitation to accept (judging/invitations.py)."""
+    token = accept_token_make(judge=judge)
+    accept_path = reverse("judging:accept_link", kwargs={"slug": judge.jam.slug, "token": token})
+    context = {
+        "judge": judge,
+        "jam": judge.jam,
+        "user": judge.user,
+        "accept_url": settings.SITE_URL + accept_path,
+        "workspace_url": settings.SITE_URL + reverse("judging:workspace", kwargs={"slug": judge.jam.slug}),
+        "days": ACCEPT_LINK_MAX_AGE.days,
+    }
+    return _message("judge_accept", context, [judge.user.email])
+
+
 def judge_added_message(*, judge: Judge) -> EmailMultiAlternatives:
-    """For a judge who already has an account: no password to set, just where to judge."""
+    """For a judge whose account has a password and who has accepted already: where to judge."""
     context = {
         "judge": judge,
         "jam": judge.jam,

@@ -62,6 +62,10 @@ class Judge(models.Model):
         "most entries to review", null=True, blank=True, help_text="Leave empty for no cap."
     )
     invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An existing account added as a judge gets an invitation it must accept (by the
+    # emailed link, or a button once signed in with a verified address); an account made
+    # by the invitation accepts by setting its password through the emailed link.
+    accepted_at = models.DateTimeField("accepted", null=True, blank=True, editable=False)
     # Removed judges get no more entries and lose their workspace; their reviews stay.
     removed_at = models.DateTimeField("removed from judging", null=True, blank=True, editable=False)
     excluded_from_results = models.BooleanField(

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_email_verify
 from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam
@@ -17,6 +18,7 @@ from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
 
 from .assignment import JudgeSlot, top_up
+from .invitations import Invitation
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsSnapshot, Review, Score
 from .selectors import entries_for_judge, jam_results, judge_may_see, review_refusal
 
@@ -50,15 +52,25 @@ def check_judging_open(*, jam: Jam, now: datetime) -> None:
 
 
 @transaction.atomic
-def judge_add(*, jam: Jam, email: str, display_name: str = "", max_entries: int | None = None) -> Judge:
-    """Make a person a judge of a jam and email them (after commit). Someone without an
-    account gets one, with no password, and an invitation to set it; an existing account
-    is told where to judge."""
+def judge_add(
+    *, jam: Jam, email: str, display_name: str = "", max_entries: int | None = None, now: datetime | None = None
+) -> Judge:
+    """Make a person a judge of a jam and email them (after commit).
+
+    Someone without an account gets one, with no password, and an email to set it. Only
+    the owner of the address can (the link goes to it), so the role is theirs from the
+    start: setting the password accepts it and verifies the address. An existing account
+    with a password may belong to anyone who typed that address, so it gets an invitation
+    to accept instead (judging/invitations.py); until then, and until its address is
+    verified, it has no workspace."""
     email = User.objects.normalize_email(email)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, display_name=display_name or email.split("@")[0], password=None)
-    judge, created = Judge.objects.get_or_create(jam=jam, user=user, defaults={"max_entries": max_entries})
+    accepted_at = None if user.has_usable_password() else (now or timezone.now())
+    judge, created = Judge.objects.get_or_create(
+        jam=jam, user=user, defaults={"max_entries": max_entries, "accepted_at": accepted_at}
+    )
     if not created:
         raise ValidationError(f"{user.display_name} is already a judge of {jam.title}.")
     outbox_add(
@@ -106,13 +118,16 @@ def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
 
 def judge_invite_send(*, judge_id: int) -> bool:
     """Email a new judge, once: a link to set their password if their account has none
-    yet, else a note that they judge the jam, with the link to their queue."""
-    from .emails import judge_added_message, judge_invite_message
+    yet, else the invitation to accept (or, accepted already, a note that they judge the
+    jam, with the link to their queue)."""
+    from .emails import judge_accept_message, judge_added_message, judge_invite_message
 
     def message(judge: Judge):
-        if judge.user.has_usable_password():
-            return judge_added_message(judge=judge)
-        return judge_invite_message(judge=judge)
+        if not judge.user.has_usable_password():
+            return judge_invite_message(judge=judge)
+        if judge.accepted_at is None:
+            return judge_accept_message(judge=judge)
+        return judge_added_message(judge=judge)
 
     def mark_sent(judge: Judge) -> None:
         judge.invited_at = timezone.now()
@@ -123,6 +138,29 @@ def judge_invite_send(*, judge_id: int) -> bool:
         message=message,
         mark_sent=mark_sent,
     )
+
+
+@transaction.atomic
+def judge_accept(*, judge: Judge, now: datetime | None = None) -> bool:
+    """The person takes up judging the jam. Their address must be verified: the role was
+    given to an address, not to whoever made an account with it. Returns whether this
+    accepted it now (False when it was accepted already)."""
+    if judge.removed_at is not None:
+        raise NotAllowed(f"The organizers of {judge.jam.title} took you off judging, so there is nothing to accept.")
+    if not judge.user.email_verified:
+        raise NotAllowed(f"Confirm your email address, {judge.user.email}, first: judging needs a confirmed address.")
+    if judge.accepted_at is not None:
+        return False
+    judge.accepted_at = now or timezone.now()
+    judge.save(update_fields=["accepted_at"])
+    return True
+
+
+@transaction.atomic
+def judge_accept_by_link(*, invitation: Invitation, now: datetime | None = None) -> bool:
+    """Accept through the emailed link, which also proves the address it was sent to."""
+    user_email_verify(user=invitation.judge.user, email=invitation.email, now=now)
+    return judge_accept(judge=invitation.judge, now=now)
 
 
 # Assignment ---------------------------------------------------------------------------

@@ -6,6 +6,8 @@ app_name = "judging"
 
 urlpatterns = [
     path("<slug:slug>/judge/", views.workspace, name="workspace"),
+    path("<slug:slug>/judge/accept/", views.accept, name="accept"),
+    path("<slug:slug>/judge/accept/<str:token>/", views.accept_link, name="accept_link"),
     path("<slug:slug>/judge/<int:entry_id>/", views.review, name="review"),
     path("<slug:slug>/judge/<int:entry_id>/recuse/", views.recuse, name="recuse"),
     path("<slug:slug>/judge/<int:entry_id>/recuse/undo/", views.recuse_undo, name="recuse_undo"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,6 +14,7 @@ from jams.models import Jam
 from submissions.models import Entry
 
 from .forms import ReviewForm
+from .invitations import InvitationLinkError, accept_token_read
 from .models import Judge, Review
 from .selectors import (
     criteria_for,
@@ -30,6 +32,8 @@ from .services import (
     NotAllowed,
     assignments_ensure,
     check_judging_open,
+    judge_accept,
+    judge_accept_by_link,
     judge_recuse,
     judge_recuse_undo,
     review_save,
@@ -37,12 +41,70 @@ from .services import (
 
 
 def _judge_or_403(request: HttpRequest, slug: str) -> tuple[Jam, Judge | None, HttpResponse | None]:
+    """The signed-in person's judge role in the jam, if they may use it: their address is
+    verified (the role was given to an address) and they accepted it. Otherwise a 403
+    page that says which, with the button that does it."""
     jam = get_object_or_404(Jam, slug=slug)
     judge = judge_for(jam=jam, user=request.user)
     if judge is None:
         response = render(request, "judging/not_a_judge.html", {"jam": jam}, status=403)
         return jam, None, response
+    if not judge.user.email_verified:
+        return jam, None, _verify_needed(request, jam)
+    if judge.accepted_at is None:
+        response = render(request, "judging/invitation.html", {"jam": jam, "judge": judge}, status=403)
+        return jam, None, response
     return jam, judge, None
+
+
+def _verify_needed(request: HttpRequest, jam: Jam) -> HttpResponse:
+    context = {
+        "jam": jam,
+        "need": f"judge {jam.title}",
+        "next": reverse("judging:workspace", kwargs={"slug": jam.slug}),
+    }
+    return render(request, "judging/verify_needed.html", context, status=403)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, slug: str) -> HttpResponse:
+    """The invitation accepted from the judge page, by its verified account."""
+    jam = get_object_or_404(Jam, slug=slug)
+    judge = judge_for(jam=jam, user=request.user)
+    if judge is None:
+        return render(request, "judging/not_a_judge.html", {"jam": jam}, status=403)
+    if not judge.user.email_verified:
+        return _verify_needed(request, jam)
+    if judge_accept(judge=judge):
+        messages.success(request, f"Thank you for judging {jam.title}!")
+    return redirect("judging:workspace", slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def accept_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The emailed invitation: GET asks (a mail scanner opening links accepts nothing),
+    POST accepts and verifies the address. The signed token is the permission: only the
+    address's owner got it."""
+    jam = get_object_or_404(Jam, slug=slug)
+    try:
+        invitation = accept_token_read(token, jam=jam)
+    except InvitationLinkError as error:
+        return render(request, "judging/accept_link.html", {"jam": jam, "error": error.message}, status=400)
+    judge = invitation.judge
+    if request.method == "GET":
+        if judge.accepted_at is not None:
+            messages.info(request, f"You accepted this invitation already: you're a judge of {jam.title}.")
+            return redirect("judging:workspace", slug=slug)
+        return render(request, "judging/accept_link.html", {"jam": jam, "judge": judge})
+    try:
+        judge_accept_by_link(invitation=invitation)
+    except NotAllowed as error:
+        return render(request, "judging/accept_link.html", {"jam": jam, "error": error.message}, status=403)
+    messages.success(request, f"You're a judge of {jam.title}. Thank you!")
+    if request.user.is_authenticated and request.user.pk != judge.user_id:
+        messages.info(request, f"You're signed in as {request.user.email}: log in as {judge.user.email} to judge.")
+    return redirect("judging:workspace", slug=slug)
 
 
 @login_required
@@ -174,7 +236,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "awarded": any(prize.awards.all() for prize in prizes),
         # Organizers also see the prizes not awarded. A signed-in person's page is never
         # cached (PublicPageCacheMiddleware), so this never reaches a visitor.
-        "show_unawarded": request.user.is_staff,
+        "show_unawarded": request.user.is_authenticated and request.user.is_verified_staff,
         "rows": results.rows if results else [],
         "scale": results.scale if results else None,  # what the scores are shown on
     }

@@ -174,6 +174,11 @@ class JudgeFactory(factory.django.DjangoModelFactory):
 
     jam = factory.SubFactory(JamFactory)
     user = factory.SubFactory(UserFactory)
+    # Accepted: JudgeFactory(pending=True) for an invitation not accepted yet.
+    accepted_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(accepted_at=None)
 
 
 class PrizeFactory(factory.django.DjangoModelFactory):

@@ -289,10 +289,13 @@ def test_adding_an_existing_account_as_judge_in_the_admin_emails_them(
             {"jam": judging_jam.pk, "email": "known@example.com", "display_name": "", "max_entries": ""},
         )
 
-    assert Judge.objects.get(jam=judging_jam).user == person
+    judge = Judge.objects.get(jam=judging_jam)
+    assert judge.user == person
+    assert judge.accepted_at is None  # an invitation to accept, not the role
     assert [(m.to, m.subject) for m in mailoutbox] == [
-        (["known@example.com"], f"You're a judge of {judging_jam.title}")
+        (["known@example.com"], f"You're invited to judge {judging_jam.title}")
     ]
+    assert f"/jams/{judging_jam.slug}/judge/accept/" in mailoutbox[0].body
 
 
 # The jam's page and the lists on a laptop screen ------------------------------------------

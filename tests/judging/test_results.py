@@ -165,7 +165,7 @@ def test_judge_added_without_an_account_is_invited_to_set_a_password(
     assert "Choose a new password" in text(page)
 
 
-def test_judge_added_with_an_account_is_emailed_where_to_judge(
+def test_judge_added_with_an_account_is_emailed_an_invitation_to_accept(
     judging_jam, mailoutbox, django_capture_on_commit_callbacks
 ):
     from judging.services import judge_add, judge_invite_send
@@ -175,10 +175,12 @@ def test_judge_added_with_an_account_is_emailed_where_to_judge(
         judge = judge_add(jam=judging_jam, email="KNOWN@example.com")
 
     assert judge.user == person
+    assert judge.accepted_at is None
     (message,) = mailoutbox
     assert message.to == ["known@example.com"]
-    assert message.subject == f"You're a judge of {judging_jam.title}"
-    assert f"http://127.0.0.1:8000/jams/{judging_jam.slug}/judge/" in message.body
+    assert message.subject == f"You're invited to judge {judging_jam.title}"
+    assert f"http://127.0.0.1:8000/jams/{judging_jam.slug}/judge/accept/" in message.body
+    assert f"http://127.0.0.1:8000/jams/{judging_jam.slug}/judge/\n" in message.body  # or accept when logged in
     assert "/accounts/reset/" not in message.body  # they have a password already
     assert judge_invite_send(judge_id=judge.pk) is False  # once only
     assert len(mailoutbox) == 1

@@ -396,8 +396,10 @@ def criteria_and_prizes_set(*, jam: Jam) -> tuple[list[Criterion], dict[str, Pri
 
 def judge_make(*, jam: Jam, user: User) -> Judge:
     """Made directly, not through judge_add: the service emails every new judge, and the
-    demo's accounts need no "you're a judge" note (invited_at set, as if it had gone)."""
-    judge, _ = Judge.objects.get_or_create(jam=jam, user=user, defaults={"invited_at": timezone.now()})
+    demo's accounts need no "you're a judge" note (invited_at set, as if it had gone, and
+    accepted)."""
+    now = timezone.now()
+    judge, _ = Judge.objects.get_or_create(jam=jam, user=user, defaults={"invited_at": now, "accepted_at": now})
     return judge
 
 
