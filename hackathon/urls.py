@@ -36,6 +36,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/jams/", pages.my_jams, name="my_jams"),
     path("admin/", admin.site.urls),
+    # The read-only JSON API (/api/v1/, hackathon/api.py) and the feeds (hackathon/feeds.py).
+    path("api/", include("hackathon.api")),
+    path("", include("hackathon.feeds")),
     path("healthz", views.healthz, name="healthz"),
     path("time", views.server_time, name="server_time"),
 ]
