@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.forms import AccountCreateForm
 
 from .models import Jam, Testimonial
+from .times import utc_offset_label
 
 
 class SignUpForm(forms.Form):
@@ -26,53 +27,66 @@ class SignUpWithAccountForm(AccountCreateForm, SignUpForm):
 JAM_TIME_FIELDS = ("starts_at", "submission_deadline", "judging_ends_at")
 
 
-def utc_offset_label(zone: zoneinfo.ZoneInfo, when: datetime) -> str:
-    """“UTC+1”, “UTC-7”, “UTC+5:30”: the zone's offset at that moment."""
-    minutes = int(when.astimezone(zone).utcoffset().total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+class JamZoneTimesForm(forms.ModelForm):
+    """An admin form whose dates and times belong to a jam: typed and shown in the jam's
+    own zone, each labelled with it and its UTC offset on that date. A subclass names the
+    fields and says which zone a POST's times are in (`jam_zone_name`); until it is
+    known they are read in UTC and the form says where the zone comes from."""
+
+    jam_time_fields: tuple[str, ...] = ()
+    zone_unknown_help = "In the jam's time zone."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone_name = self.jam_zone_name()
+        zone = zoneinfo.ZoneInfo(zone_name or "UTC")
+        for name in self.jam_time_fields:
+            if name not in self.fields:
+                continue
+            value = self.initial.get(name)
+            if isinstance(value, datetime) and timezone.is_aware(value):
+                # Naive in the jam's zone: the widget shows it as it is.
+                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
+            stored = getattr(self.instance, name, None) if self.instance.pk else None
+            self.fields[name].help_text = self._zone_help(zone_name, stored)
+
+    def jam_zone_name(self) -> str | None:
+        raise NotImplementedError
+
+    def _zone_help(self, zone_name: str | None, stored: datetime | None) -> str:
+        if not (zone_name and self.instance.pk):
+            return self.zone_unknown_help
+        if stored:
+            offset = utc_offset_label(zoneinfo.ZoneInfo(zone_name), stored)
+            return f"In the jam's time zone: {zone_name}, {offset} on that date."
+        return f"In the jam's time zone: {zone_name}."
+
+    @staticmethod
+    def _known_zone(name: str | None) -> str | None:
+        return name if name in zoneinfo.available_timezones() else None
+
+    def full_clean(self) -> None:
+        # The typed times are read in the jam's zone (UTC if it is not known: the field
+        # naming the jam then refuses the form anyway).
+        with timezone.override(zoneinfo.ZoneInfo(self.jam_zone_name() or "UTC")):
+            super().full_clean()
 
 
-class JamAdminForm(forms.ModelForm):
-    """The jam's dates and times are typed and shown in the jam's own time zone: the one
-    chosen on this very form, so a POST reads its times in the zone it sends."""
+class JamAdminForm(JamZoneTimesForm):
+    """The jam's own times, in the zone chosen on this very form: a POST reads its times
+    in the zone it sends."""
+
+    jam_time_fields = JAM_TIME_FIELDS
+    zone_unknown_help = "In the jam's time zone, chosen above."
 
     class Meta:
         model = Jam
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        zone_name = self._zone_name() or "UTC"
-        zone = zoneinfo.ZoneInfo(zone_name)
-        for name in JAM_TIME_FIELDS:
-            if name not in self.fields:
-                continue
-            stored = getattr(self.instance, name, None) if self.instance.pk else None
-            value = self.initial.get(name)
-            if isinstance(value, datetime) and timezone.is_aware(value):
-                # Naive in the jam's zone: the widget shows it as it is.
-                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
-            if stored:
-                self.fields[
-                    name
-                ].help_text = f"In the jam's time zone: {zone_name}, {utc_offset_label(zone, stored)} on that date."
-            else:
-                self.fields[name].help_text = "In the jam's time zone, chosen above."
-
-    def _zone_name(self) -> str | None:
+    def jam_zone_name(self) -> str | None:
         if self.is_bound:
-            name = self.data.get(self.add_prefix("timezone"))
-        else:
-            name = self.initial.get("timezone") or self.instance.timezone
-        return name if name in zoneinfo.available_timezones() else None
-
-    def full_clean(self) -> None:
-        # The typed times are read in the zone this POST chose (UTC if that is not a
-        # zone: the timezone field then refuses the form anyway).
-        with timezone.override(zoneinfo.ZoneInfo(self._zone_name() or "UTC")):
-            super().full_clean()
+            return self._known_zone(self.data.get(self.add_prefix("timezone")))
+        return self._known_zone(self.initial.get("timezone") or self.instance.timezone)
 
 
 class TestimonialAdminForm(forms.ModelForm):

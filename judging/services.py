@@ -14,6 +14,7 @@ from accounts.services import user_email_verify
 from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam
+from jams.times import format_jam_time
 from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
 
@@ -35,9 +36,8 @@ class NotAllowed(ValidationError):
 
 def check_judging_open(*, jam: Jam, now: datetime) -> None:
     if now < jam.submissions_close_at:
-        opens = timezone.localtime(jam.submissions_close_at, jam.tzinfo)
         raise JudgingClosed(
-            f"Judging opens when submissions close, on {opens:%-d %B %Y at %H:%M} ({jam.timezone}). "
+            f"Judging opens when submissions close, on {format_jam_time(jam.submissions_close_at, jam)}. "
             "Reviews can't be saved before then."
         )
     if now >= jam.judging_ends_at:
@@ -325,10 +325,8 @@ def results_publish(*, jam: Jam, now: datetime | None = None) -> Jam:
     """Publish a jam's results once: record when, and queue the announcement email."""
     locked = Jam.objects.select_for_update().get(pk=jam.pk)
     if locked.results_published_at is not None:
-        published = timezone.localtime(locked.results_published_at, jam.tzinfo)
-        raise AlreadyPublished(
-            f"The results of {jam.title} were already published on {published:%-d %B %Y at %H:%M}; nothing changed."
-        )
+        published = format_jam_time(locked.results_published_at, jam)
+        raise AlreadyPublished(f"The results of {jam.title} were already published on {published}; nothing changed.")
     locked.results_published_at = now or timezone.now()
     locked.save(update_fields=["results_published_at"])
     _snapshot_take(locked)

@@ -17,6 +17,7 @@ from hackathon.mail import send_once
 from jams.cache import pages_changed
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
+from jams.times import format_jam_time
 from outbox.services import outbox_add
 
 from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
@@ -200,9 +201,8 @@ def check_submissions_open(*, jam: Jam, now: datetime) -> None:
     if now < jam.starts_at:
         raise SubmissionsClosed(f"Submissions open when {jam.title} starts.")
     if now > jam.submissions_close_at:
-        close = timezone.localtime(jam.submissions_close_at, jam.tzinfo)
         raise SubmissionsClosed(
-            f"Submissions for {jam.title} closed on {close:%-d %B %Y at %H:%M} ({jam.timezone}). "
+            f"Submissions for {jam.title} closed on {format_jam_time(jam.submissions_close_at, jam)}. "
             "Your entry can no longer be changed."
         )
 

@@ -16,6 +16,7 @@ from hackathon.storage import content_type_for, download_parameters
 from jams.cache import jam_scope, public_page
 from jams.forms import SignUpWithAccountForm
 from jams.models import Jam
+from jams.times import format_jam_time
 
 from .direct_uploads import (
     STORAGE_ERRORS,
@@ -238,9 +239,8 @@ def _add_errors(form: EntryForm, error: ValidationError) -> None:
 def _entry_stale(request: HttpRequest, jam: Jam, team: Team, current: Entry) -> HttpResponse:
     if current.pk:
         editor = current.updated_by.display_name if current.updated_by else "A teammate"
-        when = timezone.localtime(current.updated_at, jam.tzinfo).strftime("%H:%M")
         note = (
-            f"{editor} changed this entry at {when} ({jam.timezone}) while you were editing. "
+            f"{editor} changed this entry at {format_jam_time(current.updated_at, jam)} while you were editing. "
             "Below is the current version; your changes were not saved. Make them again on top of it."
         )
     else:

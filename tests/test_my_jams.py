@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from jams.models import SignUp
+from jams.times import format_jam_time
 from submissions.models import Entry
 from tests.factories import EntryFactory, JamFactory, SignUpFactory, TeamFactory, UserFactory
 from tests.querycount import count_queries
@@ -39,9 +40,10 @@ def test_my_jams_lists_each_jam_with_team_entry_state_and_next_deadline(client):
     assert [row.entry_state for row in rows] == ["No team yet", "Draft"]
     assert "Not Mine" not in html
     assert "Lanterns" in html
-    local = timezone.localtime(running.submission_deadline, running.tzinfo)
-    assert f'Submissions due: <time datetime="{running.submission_deadline.isoformat()}" data-local-time>' in html
-    assert f"{local:%H:%M} (Europe/London)" in html
+    deadline = running.submission_deadline
+    offset = int(deadline.astimezone(running.tzinfo).utcoffset().total_seconds() // 60)
+    element = f'<time datetime="{deadline.isoformat()}" data-local-time data-offset="{offset}">'
+    assert f"Submissions due: {element}{format_jam_time(deadline, running)}</time>" in html
 
 
 def test_my_jams_says_submitted_late(client):

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 
 from jams.markdown import render_markdown
 from jams.models import Jam, Phase
+from jams.templatetags import times as times_tags
 
 register = template.Library()
 
@@ -28,13 +29,10 @@ def jam_date_range(jam: Jam) -> str:
     return f"{date_format(start, 'F jS Y')} to {date_format(end, 'F jS Y')}"
 
 
-@register.filter
-def jam_time(value: datetime, jam: Jam) -> str:
-    """“Sat 10 Jun 2023, 10:00 (Europe/London)”: a time as the jam announces it.
-
-    Formatted here because the `date` filter would convert back to the site's time zone.
-    """
-    return f"{date_format(timezone.localtime(value, jam.tzinfo), 'D j M Y, H:i')} ({jam.timezone})"
+# The same filter as in `{% load times %}` (jams/templatetags/times.py), for templates
+# that load only these tags: one format for every time.
+register.filter("jam_time", times_tags.jam_time)
+jam_time = times_tags.jam_time
 
 
 def countdown_parts(remaining_seconds: float) -> dict[str, int]:

@@ -28,6 +28,8 @@
     var label = el.querySelector("[data-countdown-label]");
     var units = el.querySelector("[data-countdown-units]");
     var ended = el.querySelector("[data-countdown-ended]");
+    // The moment each phase's clock counts to: only the current phase's is shown.
+    var untils = el.querySelectorAll("[data-countdown-until]");
     var timer = null;
     var synced = !(el.dataset.timeUrl && window.fetch);
 
@@ -37,13 +39,14 @@
       label.hidden = over;
       units.hidden = over;
       ended.hidden = !over;
+      var phase = over ? "ended" : now < starts ? "upcoming" : now < deadline ? "running" : "grace";
+      untils.forEach(function (until) { until.hidden = until.dataset.countdownUntil !== phase; });
       if (over) {
-        el.dataset.phase = "ended";
+        el.dataset.phase = phase;
         // Until the server's clock is known, a fast local clock may only seem past it.
         if (synced && timer) { window.clearInterval(timer); timer = null; }
         return;
       }
-      var phase = now < starts ? "upcoming" : now < deadline ? "running" : "grace";
       var target = { upcoming: starts, running: deadline, grace: close }[phase];
       label.textContent = el.dataset["label" + phase.charAt(0).toUpperCase() + phase.slice(1)];
       el.dataset.phase = phase;
@@ -71,20 +74,5 @@
     }
   }
 
-  function showLocalTimes() {
-    var format = new Intl.DateTimeFormat(undefined, {
-      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
-    });
-    document.querySelectorAll("[data-local-time]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      var target = el.parentElement.querySelector("[data-local-time-text]");
-      if (target && !isNaN(when)) {
-        target.textContent = "Your time: " + format.format(when);
-        target.hidden = false;
-      }
-    });
-  }
-
   document.querySelectorAll("[data-countdown]").forEach(start);
-  showLocalTimes();
 })();

@@ -168,8 +168,8 @@ def test_jam_page_shows_times_in_the_jams_time_zone(client):
         judging_ends_at=datetime(2030, 1, 14, tzinfo=ZoneInfo("UTC")),
     )
     html = client.get(jam.get_absolute_url()).content.decode()
-    assert "Sat 5 Jan 2030, 09:00 (America/New_York)" in html
-    assert 'datetime="2030-01-05T14:00:00+00:00" data-local-time' in html
+    assert "Sat 5 Jan 2030, 09:00 America/New_York (UTC-5)" in html
+    assert '<time datetime="2030-01-05T14:00:00+00:00" data-local-time data-offset="-300">' in html
 
 
 def test_unknown_jam_is_a_styled_404(client):
