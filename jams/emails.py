@@ -3,11 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from .calendar import jam_calendar_ics
 from .models import SignUp
+from .times import format_jam_time_and_utc
 
 
 def signup_confirmation_message(*, signup: SignUp) -> EmailMultiAlternatives:
@@ -17,9 +16,9 @@ def signup_confirmation_message(*, signup: SignUp) -> EmailMultiAlternatives:
         "jam": jam,
         "user": signup.user,
         "jam_url": settings.SITE_URL + jam.get_absolute_url(),
-        # Formatted here: the template `date` filter would turn them back into UTC.
-        "starts_at": date_format(timezone.localtime(jam.starts_at, jam.tzinfo), "l j F Y, H:i"),
-        "deadline": date_format(timezone.localtime(jam.submission_deadline, jam.tzinfo), "l j F Y, H:i"),
+        # In the jam's zone and in UTC: an email has no script to add the reader's own time.
+        "starts_at": format_jam_time_and_utc(jam.starts_at, jam),
+        "deadline": format_jam_time_and_utc(jam.submission_deadline, jam),
     }
     subject = render_to_string("emails/jams/signup_confirmation_subject.txt", context).strip()
     text = render_to_string("emails/jams/signup_confirmation_body.txt", context)

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
+
+from jams.times import format_jam_time_and_utc
 
 from .models import Entry
 from .uploads import display_name, human_size
@@ -31,7 +31,7 @@ def entry_submitted_message(*, entry: Entry) -> EmailMultiAlternatives:
         "files": [f for f in (_file_line("Slides", entry.slides), _file_line("Project image", entry.image)) if f],
         "edit_url": settings.SITE_URL + reverse("submissions:submit", kwargs={"slug": jam.slug}),
         "entry_url": settings.SITE_URL + entry.get_absolute_url(),
-        "deadline": date_format(timezone.localtime(jam.submissions_close_at, jam.tzinfo), "l j F Y, H:i"),
+        "deadline": format_jam_time_and_utc(jam.submissions_close_at, jam),
     }
     subject = render_to_string("emails/submissions/entry_submitted_subject.txt", context).strip()
     text = render_to_string("emails/submissions/entry_submitted_body.txt", context)
