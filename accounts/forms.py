@@ -18,6 +18,13 @@ class UserAdminChangeForm(UserChangeForm):
         model = User
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An account's times belong to no jam: typed and shown in the site's zone, UTC.
+        for name in ("last_login", "date_joined"):
+            if name in self.fields:
+                self.fields[name].help_text = "In UTC."
+
 
 class AccountCreateForm(forms.Form):
     """A new account made while doing something else (signing up for a jam). An address

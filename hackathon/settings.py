@@ -120,6 +120,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# 24 h, with the zone, wherever Django formats a time itself (the admin's lists and
+# read-only fields): hackathon/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["hackathon.formats"]
 
 # Files. Static files are served by whitenoise; uploads go to the default storage:
 # S3 through django-storages when a bucket is named, else a folder on local disk.

@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from accounts.models import User
 from hackathon.exports import csv_safe
 from jams.admin import FitsALaptop
+from jams.forms import JamZoneTimesForm
+from jams.times import format_jam_time
 
 from .models import Entry, Team, TeamMembership
 from .services import entry_thumbnails_follow_state, entry_thumbnails_remake
@@ -149,11 +151,33 @@ def _csv_row(entry: Entry) -> list[str]:
     ]
 
 
+class EntryAdminForm(JamZoneTimesForm):
+    """The submission time is the jam's: typed and shown in the zone of the team's jam
+    (of the team this POST names, which sets the entry's jam)."""
+
+    jam_time_fields = ("submitted_at",)
+    zone_unknown_help = "In the time zone of the team's jam."
+
+    class Meta:
+        model = Entry
+        fields = "__all__"  # the admin's fieldsets choose the fields
+
+    def jam_zone_name(self) -> str | None:
+        if not self.is_bound:
+            return self.instance.jam.timezone if self.instance.jam_id else None
+        team_id = str(self.data.get(self.add_prefix("team"), ""))
+        if not team_id.isdigit():
+            return None  # the team field refuses it
+        zone = Team.objects.filter(pk=team_id).values_list("jam__timezone", flat=True).first()
+        return self._known_zone(zone)
+
+
 @admin.register(Entry)
 class EntryAdmin(FitsALaptop, admin.ModelAdmin):
+    form = EntryAdminForm
     # The team under the title, lateness with the state, the last change on the entry's
     # page: the list fits beside its filters.
-    list_display = ["thumbnail", "title_and_team", "jam", "state_display", "submitted_at"]
+    list_display = ["thumbnail", "title_and_team", "jam", "state_display", "submitted_display"]
     list_display_links = ["thumbnail", "title_and_team"]
     list_filter = ["jam", "state", "is_late"]
     search_fields = ["title", "abstract", "authors", "team__name", "team__memberships__user__email"]
@@ -194,6 +218,10 @@ class EntryAdmin(FitsALaptop, admin.ModelAdmin):
     @admin.display(description="state", ordering="state")
     def state_display(self, entry: Entry) -> str:
         return f"{entry.get_state_display()}, late" if entry.is_late else entry.get_state_display()
+
+    @admin.display(description="submitted", ordering="submitted_at")
+    def submitted_display(self, entry: Entry) -> str:
+        return format_jam_time(entry.submitted_at, entry.jam) if entry.submitted_at else EMPTY
 
     @admin.display(description="image")
     def thumbnail(self, entry: Entry) -> str:
