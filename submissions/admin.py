@@ -18,6 +18,7 @@ from jams.times import format_jam_time
 
 from .models import Entry, Team, TeamMembership
 from .services import entry_thumbnails_follow_state, entry_thumbnails_remake
+from .share_cards import entry_share_card_record
 from .thumbnails import thumbnail_url
 from .uploads import display_name
 
@@ -95,6 +96,12 @@ class TeamAdmin(FitsALaptop, admin.ModelAdmin):
         # Moving a team to another jam would leave its memberships and entry in the old one.
         fixed = ["invite_token", "created_at"]
         return ["jam", *fixed] if obj else fixed
+
+    def save_model(self, request: HttpRequest, obj: Team, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        entry = Entry.objects.filter(team=obj).first()
+        if entry is not None:
+            entry_share_card_record(entry=entry)  # its card names the team
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, team: Team) -> int:
@@ -210,6 +217,7 @@ class EntryAdmin(FitsALaptop, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "state" in form.changed_data:
             entry_thumbnails_follow_state(entry_id=obj.pk)
+        entry_share_card_record(entry=obj)  # a new title, or a draft again: the card follows
 
     @admin.display(description="title and team", ordering="title")
     def title_and_team(self, entry: Entry) -> str:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from jams.models import Jam
+from jams.models import Jam, public_storage
 
 from .uploads import entry_upload_to
 
@@ -106,6 +106,13 @@ class Entry(models.Model):
     # SQLite's in-place ADD COLUMN (see change_noted_version).
     slide_pages = models.JSONField(null=True, blank=True, editable=False)
     slide_pages_of = models.CharField(max_length=500, null=True, blank=True, editable=False)
+    # The picture links to a submitted entry show (submissions/share_cards.py), always in the
+    # public storage, and the fingerprint of what it shows (see change_noted_version on
+    # nullable fields). A draft has none.
+    share_card = models.FileField(
+        upload_to=entry_upload_to, storage=public_storage, null=True, blank=True, editable=False, max_length=500
+    )
+    share_card_of = models.CharField(max_length=64, null=True, blank=True, editable=False)
     # The version whose confirmation email went out, so a retried task never sends twice.
     notified_version = models.PositiveIntegerField(default=0, editable=False)
     # The last "changed by" note to the team, and the version it was for: at most one an hour.

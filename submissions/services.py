@@ -22,6 +22,7 @@ from outbox.services import outbox_add
 
 from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
 from .models import Entry, Team, TeamMembership, new_invite_token
+from .share_cards import entry_share_card_record
 from .slides import slide_pages_due
 from .thumbnails import is_public
 from .uploads import Detected, safe_name
@@ -259,6 +260,7 @@ def entry_save(
             )
             _record_thumbnails(entry, submit=submit, new_image=files.image is not None)
             _record_slide_pages(entry)
+            entry_share_card_record(entry=entry)  # its title or team name may have changed
     except Exception:
         _delete_files(_unattached(stored))
         raise

@@ -123,5 +123,14 @@ def entry_thumbnails_make(*, entry_id: int) -> bool:
         ).update(thumbnail_card=new[0], thumbnail_small=new[1], thumbnails_of=entry.image.name)
         if updated:
             pages_changed(jam=entry.jam)  # the gallery's card now has its picture
+            if public or entry.share_card:
+                _record_share_card(entry)  # its share card shows the thumbnail
     _delete(old if updated else new)
     return bool(updated)
+
+
+def _record_share_card(entry: Entry) -> None:
+    # Imported here: share_cards reads thumbnails with this module's helpers.
+    from .share_cards import entry_share_card_record
+
+    entry_share_card_record(entry=entry, force=True)

@@ -107,7 +107,7 @@ def test_submit_while_the_broker_is_down_succeeds_and_the_files_and_email_follow
     entry = Entry.objects.get(team=team)
     assert entry.is_submitted
     items = list(OutboxItem.objects.filter(jam=running_jam).order_by("kind"))
-    assert [i.kind for i in items] == ["Entry confirmation", "Slide pages", "Thumbnails"]
+    assert [i.kind for i in items] == ["Entry confirmation", "Share card", "Slide pages", "Thumbnails"]
     assert {i.state for i in items} == {OutboxItem.State.QUEUED}
 
     _back_and_swept(broker, redis_url)

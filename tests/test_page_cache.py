@@ -286,6 +286,32 @@ def test_a_new_thumbnail_shows_at_once(running_jam, commit):
     assert 'data-testid="entry-thumbnail"' in text(anonymous_get(gallery))
 
 
+def test_a_new_share_card_shows_at_once_on_the_jam_and_results_pages(running_jam, organizer_client, commit):
+    from django.conf import settings
+
+    from jams.share_cards import jam_share_card_make
+    from outbox.models import OutboxItem
+    from outbox.services import outbox_item_run
+
+    jam = running_jam
+    commit(lambda: jam_share_card_make(jam_id=jam.pk))
+    jam.refresh_from_db()
+    old = jam.share_card.name
+    organizer_client.post(f"/admin/jams/jam/{jam.pk}/change/", _jam_admin_form(jam, title="Renamed"))
+    pages = [jam.get_absolute_url(), f"/jams/{jam.slug}/results/"]
+    assert all(old in text(anonymous_get(url)) for url in pages)  # renamed, the old card until the job runs
+    assert all(anonymous_get(url).context is None for url in pages)  # and in the cache
+    (job,) = OutboxItem.objects.filter(kind="Share card", args={"jam_id": jam.pk})
+
+    assert commit(lambda: outbox_item_run(item_id=job.pk)) is True
+
+    jam.refresh_from_db()
+    for url in pages:
+        page = text(anonymous_get(url))
+        assert f'<meta property="og:image" content="{settings.SITE_URL}/media/public/{jam.share_card.name}">' in page
+        assert old not in page
+
+
 def test_slide_page_images_show_at_once_on_the_entry_page(running_jam, commit):
     from django.core.files.base import ContentFile
 
@@ -486,15 +512,18 @@ def test_a_thumbnail_made_by_the_worker_process_shows_at_once(celery_worker, run
     gallery = f"/jams/{running_jam.slug}/entries/"
     assert 'data-testid="entry-thumbnail"' not in text(anonymous_get(gallery))
 
+    log = artifacts_dir / "celery-worker.log"
+    done = re.compile(r"outbox_item_run_task\[[\w-]+\] succeeded in [\d.]+s: True")
+    done_before = len(done.findall(log.read_text(errors="replace"))) if log.exists() else 0
+
     # Committed at once (a transactional test): the worker gets it as after a request.
     item = outbox_add(
         kind="Thumbnails", handler="submissions.thumbnails.entry_thumbnails_make", args={"entry_id": entry.pk}
     )
 
-    # Done means the worker logged success, which it does after the job's on-commit work.
-    log = artifacts_dir / "celery-worker.log"
-    done = re.compile(r"outbox_item_run_task\[[\w-]+\] succeeded in [\d.]+s: True")
-    assert wait_until(lambda: done.search(log.read_text(errors="replace")) is not None, timeout=30)
+    # Done means the worker logged success, which it does after the job's on-commit work:
+    # a new line (the log is the session's worker's, with earlier tests' jobs in it).
+    assert wait_until(lambda: len(done.findall(log.read_text(errors="replace"))) > done_before, timeout=30)
     item.refresh_from_db()
     assert item.state == item.State.SENT
     assert Entry.objects.get(pk=entry.pk).thumbnails_ready
