@@ -56,6 +56,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in the address or a cookie, a form body that did not arrive whole or with a
+    # NUL in it: 400 before any view (hackathon/requests.py).
+    "hackathon.requests.WholeRequestMiddleware",
+    # The upload views: log-in and size checked before the body is read (submissions/middleware.py).
+    "submissions.middleware.UploadGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jams.middleware.AdminWritesMarkPagesStale",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
