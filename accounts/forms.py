@@ -4,16 +4,25 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from hackathon.text import single_line
+
 from .models import User
 
 
-class UserAdminCreationForm(AdminUserCreationForm):
+class DisplayNameOnOneLine:
+    """Display names go into emails, lists and CSV cells: one line, no control characters."""
+
+    def clean_display_name(self) -> str:
+        return single_line(self.cleaned_data["display_name"], label="The name")
+
+
+class UserAdminCreationForm(DisplayNameOnOneLine, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name")
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(DisplayNameOnOneLine, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -46,7 +55,7 @@ class AccountCreateForm(forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
+        name = single_line(self.cleaned_data["display_name"], label="Your name")
         if not name:
             raise forms.ValidationError("Please enter your name.")
         return name

@@ -21,6 +21,12 @@ def _file_line(label: str, field) -> dict | None:
     return {"label": label, "name": display_name(field.name), "size": size}
 
 
+def _one_line(subject: str) -> str:
+    # A line break in a header stops the email (BadHeaderError); titles saved before
+    # single-line titles were enforced may still hold one.
+    return " ".join(subject.split())
+
+
 def entry_submitted_message(*, entry: Entry) -> EmailMultiAlternatives:
     jam = entry.jam
     members = [m.user for m in entry.team.memberships.all()]
@@ -33,7 +39,7 @@ def entry_submitted_message(*, entry: Entry) -> EmailMultiAlternatives:
         "entry_url": settings.SITE_URL + entry.get_absolute_url(),
         "deadline": format_jam_time_and_utc(jam.submissions_close_at, jam),
     }
-    subject = render_to_string("emails/submissions/entry_submitted_subject.txt", context).strip()
+    subject = _one_line(render_to_string("emails/submissions/entry_submitted_subject.txt", context))
     text = render_to_string("emails/submissions/entry_submitted_body.txt", context)
     html = render_to_string("emails/submissions/entry_submitted_body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[u.email for u in members])
@@ -52,7 +58,7 @@ def entry_changed_message(*, entry: Entry, editor) -> EmailMultiAlternatives:
         "entry_url": settings.SITE_URL + entry.get_absolute_url(),
         "edit_url": settings.SITE_URL + reverse("submissions:submit", kwargs={"slug": jam.slug}),
     }
-    subject = render_to_string("emails/submissions/entry_changed_subject.txt", context).strip()
+    subject = _one_line(render_to_string("emails/submissions/entry_changed_subject.txt", context))
     text = render_to_string("emails/submissions/entry_changed_body.txt", context)
     html = render_to_string("emails/submissions/entry_changed_body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=others)

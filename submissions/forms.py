@@ -5,6 +5,8 @@ from urllib.parse import urlparse
 from django import forms
 from django.core.exceptions import ValidationError
 
+from hackathon.text import single_line
+
 from .direct_uploads import (
     UploadedKey,
     direct_upload_enabled,
@@ -12,8 +14,8 @@ from .direct_uploads import (
     upload_check,
     uploads_delete_unattached,
 )
-from .models import Entry, Team
-from .services import REQUIRED_TO_SUBMIT, EntryFiles, join_words
+from .models import ABSTRACT_MAX_CHARS, Entry, Team, validate_abstract
+from .services import REQUIRED_TO_SUBMIT, SINGLE_LINE_FIELDS, EntryFiles, join_words, team_name_clean
 from .uploads import MAX_UPLOAD_BYTES, too_large_message, validate_image, validate_slides
 
 
@@ -23,7 +25,7 @@ class TeamCreateForm(forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = team_name_clean(self.cleaned_data["name"])
         if not name:
             raise ValidationError("Please give your team a name.")
         return name
@@ -67,6 +69,7 @@ class EntryForm(forms.ModelForm):
         fields = ["title", "abstract", "authors", "video_url", "repository_url"]
         widgets = {"abstract": forms.Textarea(attrs={"rows": 6})}
         help_texts = {
+            "abstract": f"Up to {ABSTRACT_MAX_CHARS:,} characters. Gallery cards show its start.",
             "authors": "As they should appear publicly, e.g. “Arthur Conmy and Callum McDougall”.",
             "video_url": "YouTube, Vimeo or any https:// link to a recording of your presentation.",
             "repository_url": "GitHub, GitLab or any https:// link to your code.",
@@ -116,6 +119,23 @@ class EntryForm(forms.ModelForm):
             # Still marked on the page that comes back: they are what “Submit” needs.
             for field in needed:
                 field.required = True
+
+    def _single_line(self, field: str) -> str:
+        return single_line(self.cleaned_data.get(field) or "", label=SINGLE_LINE_FIELDS[field])
+
+    def clean_title(self) -> str:
+        return self._single_line("title")
+
+    def clean_authors(self) -> str:
+        return self._single_line("authors")
+
+    def clean_team_name(self) -> str:
+        return self._single_line("team_name")
+
+    def clean_abstract(self) -> str:
+        abstract = self.cleaned_data.get("abstract") or ""
+        validate_abstract(abstract)
+        return abstract
 
     def clean_slides(self):
         file = self.cleaned_data.get("slides")

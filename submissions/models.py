@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -12,6 +13,20 @@ from django.urls import reverse
 from jams.models import Jam, public_storage
 
 from .uploads import entry_upload_to
+
+# An abstract is a paragraph or a few: 5,000 characters is about 800 words. Cards show its
+# start (templates/submissions/_entry_card.html); the entry's own page shows it whole.
+# Checked by the entry form and by entry_save, every way an abstract is written from the
+# site (a validator on the field would need a migration for no change to the table).
+ABSTRACT_MAX_CHARS = 5000
+
+
+def validate_abstract(value: str) -> None:
+    if len(value) > ABSTRACT_MAX_CHARS:
+        raise ValidationError(
+            f"Please keep the abstract to {ABSTRACT_MAX_CHARS:,} characters (yours has {len(value):,}).",
+            code="abstract_too_long",
+        )
 
 
 def new_invite_token() -> str:
@@ -81,7 +96,7 @@ class Entry(models.Model):
     jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="entries")
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="entry")
     title = models.CharField(max_length=200, blank=True)
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)  # at most ABSTRACT_MAX_CHARS: the form and entry_save check
     authors = models.CharField(max_length=500, blank=True, help_text="As shown publicly.")
     slides = models.FileField(upload_to=entry_upload_to, blank=True, max_length=500)
     image = models.FileField("project image", upload_to=entry_upload_to, blank=True, max_length=500)

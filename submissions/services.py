@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -14,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import Registration, user_register
 from hackathon.mail import send_once
+from hackathon.text import single_line
 from jams.cache import pages_changed
 from jams.models import Jam, SignUp
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
@@ -21,7 +24,7 @@ from jams.times import format_jam_time
 from outbox.services import outbox_add
 
 from .direct_uploads import REUSED_MESSAGE, UPLOADS_PREFIX, UploadedKey, upload_attach
-from .models import Entry, Team, TeamMembership, new_invite_token
+from .models import Entry, Team, TeamMembership, new_invite_token, validate_abstract
 from .share_cards import entry_share_card_record
 from .slides import slide_pages_due
 from .thumbnails import is_public
@@ -76,6 +79,14 @@ def membership_for(*, jam: Jam, user: User) -> TeamMembership | None:
     return TeamMembership.objects.select_related("team").filter(jam=jam, user=user).first()
 
 
+def team_name_clean(name: str) -> str:
+    """A team name on one line, or TeamError saying why not."""
+    try:
+        return single_line(name, label="The team name")
+    except ValidationError as error:
+        raise TeamError(error.messages[0]) from None
+
+
 @transaction.atomic
 def team_create(*, jam: Jam, user: User, name: str, now: datetime | None = None) -> Team:
     """A new team with its creator as first member; signs the creator up if needed."""
@@ -83,7 +94,7 @@ def team_create(*, jam: Jam, user: User, name: str, now: datetime | None = None)
     existing = membership_for(jam=jam, user=user)
     if existing:
         raise TeamError(f"You're already in the team “{existing.team.name}” for this jam.")
-    name = name.strip()
+    name = team_name_clean(name)
     if Team.objects.filter(jam=jam, name__iexact=name).exists():
         raise TeamError(f"A team called “{name}” already exists in this jam. Please pick another name.")
     _ensure_signed_up(jam=jam, user=user)
@@ -198,14 +209,51 @@ ENTRY_TEXT_FIELDS = ("title", "abstract", "authors", "video_url", "repository_ur
 REQUIRED_TO_SUBMIT = {"title": "a title", "abstract": "an abstract", "authors": "the authors", "slides": "slides"}
 
 
-def check_submissions_open(*, jam: Jam, now: datetime) -> None:
+# Single-line fields of the entry form, with the name a refusal gives them.
+SINGLE_LINE_FIELDS = {"title": "The title", "authors": "The authors", "team_name": "The team name"}
+
+# A save that carries an upload begun before submissions closed is accepted this long
+# after the close: the upload's start comes from the signed ticket its form was served
+# with (upload_ticket_make), so a slow upload started at 11:59 is not refused at 12:02.
+# Bounded: the ticket is the time the form was served, which may be earlier than the
+# click, so at most this much past the close is ever accepted, and only with a file.
+LATE_UPLOAD_WINDOW = timedelta(minutes=15)
+UPLOAD_TICKET_SALT = "submissions.upload-ticket"
+
+
+def upload_ticket_make(*, team: Team, now: datetime | None = None) -> str:
+    """A signed note of this moment for this team, served with the entry form."""
+    at = math.ceil((now or timezone.now()).timestamp())
+    return signing.dumps({"team": team.pk, "at": at}, salt=UPLOAD_TICKET_SALT)
+
+
+def upload_ticket_read(*, ticket: str, team: Team) -> datetime | None:
+    """When the ticket was made, if it is genuine and this team's; else None."""
+    try:
+        payload = signing.loads(ticket, salt=UPLOAD_TICKET_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("team") != team.pk or not isinstance(payload.get("at"), int):
+        return None
+    return datetime.fromtimestamp(payload["at"], tz=UTC)
+
+
+def check_submissions_open(*, jam: Jam, now: datetime, upload_started_at: datetime | None = None) -> None:
+    """Refuse a save outside the jam's submission window. `upload_started_at` (from a
+    ticket, for a save carrying a file) lets a save in up to LATE_UPLOAD_WINDOW after
+    the close if its upload began before it."""
     if now < jam.starts_at:
         raise SubmissionsClosed(f"Submissions open when {jam.title} starts.")
-    if now > jam.submissions_close_at:
+    if now > jam.submissions_close_at and not _upload_began_in_time(jam, now, upload_started_at):
         raise SubmissionsClosed(
             f"Submissions for {jam.title} closed on {format_jam_time(jam.submissions_close_at, jam)}. "
             "Your entry can no longer be changed."
         )
+
+
+def _upload_began_in_time(jam: Jam, now: datetime, upload_started_at: datetime | None) -> bool:
+    close = jam.submissions_close_at
+    return upload_started_at is not None and upload_started_at <= close and now <= close + LATE_UPLOAD_WINDOW
 
 
 def entry_save(
@@ -217,6 +265,7 @@ def entry_save(
     version: int | None,
     submit: bool,
     now: datetime | None = None,
+    upload_started_at: datetime | None = None,
 ) -> Entry:
     """Create or update a team's entry; with `submit`, also submit it.
 
@@ -228,11 +277,16 @@ def entry_save(
     object is deleted like any new file (one refused before, with a stale form, is left to
     the purge of unattached uploads). Replaced files are deleted once the transaction
     commits. Submitting queues the confirmation email and, with a new image, the
-    thumbnails.
+    thumbnails. Two first saves at once (teammates, a double click): the second raises
+    StaleEntry with the first's entry, as a save from an old version does.
+
+    `upload_started_at` lets a save carrying files in after the close, within
+    LATE_UPLOAD_WINDOW (check_submissions_open); lateness is still judged by `now`.
     """
     now = now or timezone.now()
     jam = team.jam
-    check_submissions_open(jam=jam, now=now)
+    check_submissions_open(jam=jam, now=now, upload_started_at=upload_started_at)
+    data = entry_text_clean(data)
     stored: list[tuple[str, object]] = []
     try:
         with transaction.atomic():
@@ -267,17 +321,54 @@ def entry_save(
     return entry
 
 
+def _entry_locked(team: Team) -> Entry | None:
+    return Entry.objects.select_for_update().filter(team=team).first()
+
+
 def _entry_lock_or_create(team: Team, user: User, version: int | None) -> Entry:
-    entry = Entry.objects.select_for_update().filter(team=team).first()
+    entry = _entry_locked(team)
     if entry is None:
         if version is not None:
             # The form was made from an entry that has since been removed.
             raise StaleEntry(Entry(team=team, jam=team.jam, version=0))
-        return Entry.objects.create(team=team, jam=team.jam, updated_by=user)
+        return _entry_create(team, user)
     if version != entry.version:
         raise StaleEntry(entry)
     entry.version += 1
     return entry
+
+
+def _entry_create(team: Team, user: User) -> Entry:
+    try:
+        with transaction.atomic():
+            return Entry.objects.create(team=team, jam=team.jam, updated_by=user)
+    except IntegrityError:
+        # Another first save made the team's entry since we looked (PostgreSQL lets both
+        # look, then holds the second insert until the first commits): a stale form.
+        current = _entry_locked(team)
+        if current is None:
+            raise
+        raise StaleEntry(current) from None
+
+
+def entry_text_clean(data: dict) -> dict:
+    """The entry's text as stored: single-line fields on one line, the abstract within its
+    limit (the form checks the same; this holds for any caller). Raises ValidationError
+    keyed by field."""
+    cleaned, errors = dict(data), {}
+    for field, label in SINGLE_LINE_FIELDS.items():
+        if cleaned.get(field):
+            try:
+                cleaned[field] = single_line(cleaned[field], label=label)
+            except ValidationError as error:
+                errors[field] = error
+    try:
+        validate_abstract(cleaned.get("abstract") or "")
+    except ValidationError as error:
+        errors["abstract"] = error
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def _entry_apply_text(entry: Entry, team: Team, data: dict) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -46,6 +48,8 @@ from .services import (
     team_join,
     team_join_with_account,
     team_leave,
+    upload_ticket_make,
+    upload_ticket_read,
 )
 from .uploads import display_name
 
@@ -172,6 +176,16 @@ def team_invite_reset_view(request: HttpRequest, slug: str) -> HttpResponse:
 # Entries ------------------------------------------------------------------------------
 
 
+# The buttons of the entry form post `action`; a form that arrives without one (a script
+# that dropped it, a body cut short before it) was not sent by a person's click.
+ENTRY_ACTIONS = ("submit", "draft")
+NO_ACTION_MESSAGE = (
+    "The form arrived without its “Submit” or “Save draft” button, so nothing was saved. Please press one of them."
+)
+# Text fields of the entry form, shown back to a person whose save was refused whole.
+TYPED_FIELDS = ("title", "team_name", "authors", "abstract", "video_url", "repository_url")
+
+
 @login_required
 def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
     jam = _jam(slug)
@@ -182,22 +196,23 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
     team = membership.team
     team.jam = jam
     entry = Entry.objects.filter(team=team).first() or Entry(team=team, jam=jam)
+    upload_started_at = _upload_started_at(request, team)
     try:
-        check_submissions_open(jam=jam, now=timezone.now())
+        check_submissions_open(jam=jam, now=timezone.now(), upload_started_at=upload_started_at)
     except SubmissionsClosed as closed:
-        status = 403 if request.method == "POST" else 200
-        context = {"jam": jam, "team": team, "entry": entry, "closed": closed.message}
-        return render(request, "submissions/entry_form.html", context, status=status)
+        return _entry_closed(request, jam, team, entry, closed)
 
     if request.method != "POST":
         return _entry_form(request, jam, team, entry, EntryForm(instance=entry, team=team))
     form = EntryForm(request.POST, request.FILES, instance=entry, team=team)
-    if not form.is_valid():
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in ENTRY_ACTIONS:
+        if action not in ENTRY_ACTIONS:
+            form.add_error(None, NO_ACTION_MESSAGE)
         form.discard_uploads()
         # S3 failing to answer while checking a direct upload is our fault, not the file's.
         storage_down = any(form.has_error(field, code=STORAGE_UNAVAILABLE) for field in ("slides", "image"))
         return _entry_form(request, jam, team, entry, form, status=503 if storage_down else 400)
-    submit = request.POST.get("action") == "submit"
     try:
         saved = entry_save(
             team=team,
@@ -205,7 +220,8 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
             data=form.entry_data(),
             files=form.entry_files(),
             version=form.cleaned_data.get("version"),
-            submit=submit,
+            submit=action == "submit",
+            upload_started_at=upload_started_at,
         )
     except StaleEntry as stale:
         return _entry_stale(request, jam, team, stale.entry)
@@ -217,7 +233,7 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return _entry_form(request, jam, team, entry, form, status=503)
     except SubmissionsClosed as closed:
-        return render(request, "submissions/entry_form.html", {"jam": jam, "closed": closed.message}, status=403)
+        return _entry_closed(request, jam, team, entry, closed)
     except ValidationError as error:
         _add_errors(form, error)
         return _entry_form(request, jam, team, entry, form, status=400)
@@ -226,6 +242,49 @@ def entry_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(saved)
     messages.success(request, "Draft saved. Only your team can see it until you submit.")
     return redirect("submissions:submit", slug=slug)
+
+
+def _upload_started_at(request: HttpRequest, team: Team) -> datetime | None:
+    """When the upload of this save began, from the signed ticket its form was served
+    with: only for a save that carries a file (or a direct upload's key)."""
+    if request.method != "POST":
+        return None
+    carries_upload = any(request.FILES.get(field) for field in ("slides", "image")) or any(
+        (request.POST.get(f"{field}_key") or "").strip() for field in ("slides", "image")
+    )
+    if not carries_upload:
+        return None
+    return upload_ticket_read(ticket=request.POST.get("upload_ticket", ""), team=team)
+
+
+def _typed(request: HttpRequest) -> list[dict]:
+    """What the person typed into a form that could not be saved, to show back to them."""
+    if request.method != "POST":
+        return []
+    labels = EntryForm.base_fields
+    return [
+        {"name": name, "label": labels[name].label, "value": value, "long": name == "abstract"}
+        for name in TYPED_FIELDS
+        if (value := (request.POST.get(name) or "").strip())
+    ]
+
+
+def _files_sent(request: HttpRequest) -> bool:
+    return request.method == "POST" and bool(request.FILES)
+
+
+def _entry_closed(request: HttpRequest, jam: Jam, team: Team, entry: Entry, closed: SubmissionsClosed) -> HttpResponse:
+    """Submissions are closed: the saved entry, read-only; for a save that came too late,
+    a 403 that shows back everything typed (the close time is in the message)."""
+    context = {
+        "jam": jam,
+        "team": team,
+        "entry": entry,
+        "closed": closed.message,
+        "typed": _typed(request),
+        "files_sent": _files_sent(request),
+    }
+    return render(request, "submissions/entry_form.html", context, status=403 if request.method == "POST" else 200)
 
 
 def _add_errors(form: EntryForm, error: ValidationError) -> None:
@@ -237,22 +296,50 @@ def _add_errors(form: EntryForm, error: ValidationError) -> None:
 
 
 def _entry_stale(request: HttpRequest, jam: Jam, team: Team, current: Entry) -> HttpResponse:
+    """The entry changed since the person's form was made (an edit, or a first save at the
+    same time): the current version in the form, and what they typed beside it."""
     if current.pk:
-        editor = current.updated_by.display_name if current.updated_by else "A teammate"
-        note = (
-            f"{editor} changed this entry at {format_jam_time(current.updated_at, jam)} while you were editing. "
-            "Below is the current version; your changes were not saved. Make them again on top of it."
-        )
+        when = format_jam_time(current.updated_at, jam)
+        if current.updated_by_id == request.user.pk:
+            note = (
+                f"You saved this entry at {when}, from another tab or an earlier click. "
+                "Below is the saved version; this save was not applied."
+            )
+        else:
+            editor = current.updated_by.display_name if current.updated_by else "A teammate"
+            note = (
+                f"{editor} changed this entry at {when} while you were editing. "
+                "Below is the current version; your changes were not saved. Make them again on top of it."
+            )
     else:
         note = "This entry was removed while you were editing; your changes were not saved."
         current = Entry(team=team, jam=jam)
     messages.warning(request, note)
-    return _entry_form(request, jam, team, current, EntryForm(instance=current, team=team), status=409)
+    form = EntryForm(instance=current, team=team)
+    return _entry_form(request, jam, team, current, form, status=409, typed=_typed(request))
 
 
-def _entry_form(request, jam, team, entry, form, status: int = 200) -> HttpResponse:
-    context = {"jam": jam, "team": team, "entry": entry, "form": form, "direct_upload": direct_upload_enabled()}
+def _entry_form(request, jam, team, entry, form, status: int = 200, typed: list | None = None) -> HttpResponse:
+    context = {
+        "jam": jam,
+        "team": team,
+        "entry": entry,
+        "form": form,
+        "direct_upload": direct_upload_enabled(),
+        "upload_ticket": _upload_ticket(request, team),
+        "typed": typed or [],
+        "files_sent": bool(typed) and _files_sent(request),
+    }
     return render(request, "submissions/entry_form.html", context, status=status)
+
+
+def _upload_ticket(request: HttpRequest, team: Team) -> str:
+    """A fresh ticket, or on a form sent back the one it came with (which may be from
+    before the close, while a late upload's save is still being put right)."""
+    sent = request.POST.get("upload_ticket", "") if request.method == "POST" else ""
+    if sent and upload_ticket_read(ticket=sent, team=team):
+        return sent
+    return upload_ticket_make(team=team)
 
 
 def _json_error(message: str, status: int) -> JsonResponse:

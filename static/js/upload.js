@@ -172,6 +172,10 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    // The button says what to do (action=submit or draft), and the server refuses a form
+    // without one. Enter in a field clicks the first button already; a submit with no
+    // button (a script's requestSubmit()) is sent as that first button too.
+    submitter = event.submitter || submitter || form.querySelector("button[type=submit]");
     buttons().forEach(function (b) { b.disabled = true; });
     if (failed) failed.hidden = true;
     if (progress) { progress.hidden = false; bar.value = 0; }
