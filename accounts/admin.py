@@ -10,7 +10,7 @@ class UserAdmin(BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]
-    list_display = ["email", "display_name", "email_verified_at", "is_staff", "date_joined"]
+    list_display = ["email", "display_name", "email_confirmed", "is_staff", "date_joined"]
     search_fields = ["email", "display_name"]
     list_filter = ["is_staff", "is_superuser", "is_active", ("email_verified_at", admin.EmptyFieldListFilter)]
     # Only the person can verify their address, by a link sent to it: staff powers, judging
@@ -25,6 +25,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
+
+    @admin.display(description="email confirmed", boolean=True, ordering="email_verified_at")
+    def email_confirmed(self, user: User) -> bool:
+        return user.email_verified  # an icon: the list fits a laptop's screen
 
     def save_model(self, request, obj, form, change):
         if change and "email" in form.changed_data:

@@ -448,3 +448,15 @@ def test_changing_an_address_in_the_admin_makes_it_unverified_again(client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     person = User.objects.get(pk=person.pk)
     assert (person.email, person.email_verified_at) == ("new@example.com", None)
+
+
+def test_the_admins_user_list_says_whose_address_is_confirmed(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, email="olivia@example.com"))
+    UserFactory(unverified=True, email="pat@example.com")
+
+    html = client.get("/admin/accounts/user/").content.decode()
+
+    rows = {email: html.split(email, 1)[1].split("</tr>", 1)[0] for email in ("olivia@example.com", "pat@example.com")}
+    assert "Email confirmed" in html
+    assert 'alt="True"' in rows["olivia@example.com"]
+    assert 'alt="False"' in rows["pat@example.com"]
