@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "uploads-purge": {"task": "submissions.tasks.uploads_purge_task", "schedule": 3600.0},
 }
 
+# /healthz says only ok or fail (and 200 or 503) to the public; which service is down, and
+# why, to staff and to a monitor sending `Authorization: Bearer <HEALTHZ_TOKEN>`.
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
+
 # Email: the console unless EMAIL_URL names an SMTP server (smtp://host:port).
 # django-environ's documented way to spread its dict into settings.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -44,7 +46,10 @@ CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _chec
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every service answers, 503 naming those that don't."""
+    """200 when every service answers, else 503. To the public only `{"status": "ok"}` or
+    `{"status": "fail"}`: which service is down, and the error's name, tell an attacker
+    what the site runs on. Staff, and a monitor with the HEALTHZ_TOKEN, get the details;
+    the log always has them."""
     report, down = {}, []
     for name, check in CHECKS.items():
         try:
@@ -53,5 +58,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
             logger.warning("healthz: %s is down: %s", name, error)
             report[name] = f"down: {error.__class__.__name__}"
             down.append(name)
-    body = {"status": "ok" if not down else "down", "down": down, "checks": report}
+    body = {"status": "fail" if down else "ok"}
+    if _may_see_details(request):
+        body.update(down=down, checks=report)
     return JsonResponse(body, status=503 if down else 200)
+
+
+def _may_see_details(request: HttpRequest) -> bool:
+    token = settings.HEALTHZ_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer "):
+        return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False  # a monitor without a session: no database or cache round trip to find out
+    try:
+        return request.user.is_active and request.user.is_staff
+    except Exception:  # noqa: BLE001 - the session or the database is what's down: no details
+        return False
