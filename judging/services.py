@@ -103,7 +103,6 @@ def judge_reinstate(*, judge: Judge) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
     """Leave a judge's reviews out of the results (or count them again). The reviews
     themselves are kept. After publication this is the one change, an organizer's own
