@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from html import unescape
 
 import nh3
@@ -24,7 +23,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.templatetags.static import static
-from django.utils.dateformat import format as date_format
 
 from outbox.services import outbox_add
 
@@ -32,13 +30,13 @@ from .cache import pages_changed
 from .card_drawing import DESIGN, CardContent, render_card, uses_bundled_font
 from .markdown import render_markdown
 from .models import Jam, public_storage
+from .times import format_jam_time
 
 logger = logging.getLogger(__name__)
 
 SITE_NAME = "Alignment Jams"
 DEFAULT_CARD = "img/share-default.png"
 DESCRIPTION_LENGTH = 200
-TIME_FORMAT = "D j M Y, H:i"  # "Sat 14 Mar 2026, 18:00", as the jam's pages write times
 # A job that lost a race with another write (see _record) reads the row again this often.
 ATTEMPTS = 3
 
@@ -125,25 +123,14 @@ def results_share_meta(jam: Jam, *, url: str) -> ShareMeta:
 # The card ------------------------------------------------------------------------------
 
 
-def _time(when: datetime, jam: Jam) -> str:
-    return date_format(when.astimezone(jam.tzinfo), TIME_FORMAT)
-
-
-def _zone(jam: Jam) -> str:
-    minutes = int(jam.starts_at.astimezone(jam.tzinfo).utcoffset().total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    offset = f"UTC{'+' if minutes >= 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
-    return "Times in UTC" if jam.timezone == "UTC" else f"Times in {jam.timezone} ({offset})"
-
-
 def jam_card_content(jam: Jam) -> CardContent:
     return CardContent(
         kicker=SITE_NAME,
         title=jam.title,
         details=(
-            f"Starts {_time(jam.starts_at, jam)}",
-            f"Submissions due {_time(jam.submission_deadline, jam)}",
-            _zone(jam),
+            # The one format, each with its own offset (a summer-time change may fall between).
+            f"Starts {format_jam_time(jam.starts_at, jam)}",
+            f"Submissions due {format_jam_time(jam.submission_deadline, jam)}",
         ),
         footer=f"Hosted by {jam.host}",
     )

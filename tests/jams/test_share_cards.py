@@ -195,18 +195,33 @@ def test_the_card_says_the_jams_dates_in_its_zone_labelled():
 
     assert content.title == "Summer Jam"
     assert content.details == (
-        "Starts Wed 10 Jun 2026, 10:00",
-        "Submissions due Fri 12 Jun 2026, 18:00",
-        "Times in Europe/London (UTC+1)",
+        "Starts Wed 10 Jun 2026, 10:00 Europe/London (UTC+1)",
+        "Submissions due Fri 12 Jun 2026, 18:00 Europe/London (UTC+1)",
     )
     assert content.footer == "Hosted by Apart"
+
+
+def test_each_date_on_the_card_has_its_own_offset_across_a_summer_time_change():
+    jam = JamFactory(
+        timezone="Europe/London",
+        starts_at=datetime(2026, 3, 27, 9, 0, tzinfo=UTC),
+        submission_deadline=datetime(2026, 3, 30, 17, 0, tzinfo=UTC),
+    )
+
+    starts, due = jam_card_content(jam).details
+
+    assert starts == "Starts Fri 27 Mar 2026, 09:00 Europe/London (UTC+0)"
+    assert due == "Submissions due Mon 30 Mar 2026, 18:00 Europe/London (UTC+1)"
 
 
 def test_a_long_title_wraps_and_every_line_stays_inside_the_card(either_font):
     content = CardContent(
         kicker="Alignment Jams",
         title=LONG_TITLE,
-        details=("Starts Wed 10 Jun 2026, 10:00", "Submissions due Fri 12 Jun 2026, 18:00", "Times in UTC"),
+        details=(
+            "Starts Wed 10 Jun 2026, 10:00 America/Argentina/Buenos_Aires (UTC-3)",
+            "Submissions due Fri 12 Jun 2026, 18:00 America/Argentina/Buenos_Aires (UTC-3)",
+        ),
         footer="Hosted by " + "A very long host name " * 10,
     )
 
