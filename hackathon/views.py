@@ -4,11 +4,14 @@ import hmac
 import logging
 import time
 
+import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from outbox.services import outbox_oldest_to_do_age
 
 from .celery import app as celery_app
 
@@ -28,11 +31,34 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
+    """A PING that gives up after a second, so a hung broker never hangs the check."""
     if celery_app.conf.task_always_eager:
         return "ok (tasks run in-process)"
+    url = celery_app.conf.broker_url
+    if url.startswith(("redis://", "rediss://")):
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        return "ok"
     with celery_app.connection_for_read() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, timeout=1)
     return "ok"
+
+
+# The outbox's oldest item still to do, past this, means the workers are not keeping up
+# (or not running): the check fails, so a monitor alerts.
+OUTBOX_STALE_SECONDS = 15 * 60
+
+
+def _check_outbox() -> str:
+    age = outbox_oldest_to_do_age()
+    if age is None:
+        return "ok (nothing to do)"
+    if age > OUTBOX_STALE_SECONDS:
+        raise OutboxStale(f"the oldest item to do waits for {age:.0f} s")
+    return f"ok (oldest to do: {age:.0f} s)"
+
+
+class OutboxStale(Exception):
+    pass
 
 
 def _check_storage() -> str:
@@ -41,7 +67,7 @@ def _check_storage() -> str:
     return "ok"
 
 
-CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}
+CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage, "outbox": _check_outbox}
 
 
 @never_cache
@@ -60,8 +86,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
             down.append(name)
     body = {"status": "fail" if down else "ok"}
     if _may_see_details(request):
-        body.update(down=down, checks=report)
+        body.update(down=down, checks=report, outbox_oldest_to_do_seconds=_outbox_age())
     return JsonResponse(body, status=503 if down else 200)
+
+
+def _outbox_age() -> float | None:
+    try:
+        return outbox_oldest_to_do_age()
+    except Exception:  # noqa: BLE001 - the database is down: reported above
+        return None
 
 
 def _may_see_details(request: HttpRequest) -> bool:

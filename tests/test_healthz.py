@@ -33,7 +33,8 @@ def test_healthz_ok_on_embedded_defaults(client, token):
 
     assert (public.status_code, public.json()) == (200, {"status": "ok"})
     assert detailed.status_code == 200
-    assert set(detailed.json()["checks"]) == {"database", "broker", "storage"}
+    assert set(detailed.json()["checks"]) == {"database", "broker", "storage", "outbox"}
+    assert detailed.json()["outbox_oldest_to_do_seconds"] is None
 
 
 def test_healthz_ok_on_real_redis_and_s3(client, redis_url, s3_storage, token):
@@ -43,7 +44,12 @@ def test_healthz_ok_on_real_redis_and_s3(client, redis_url, s3_storage, token):
     finally:
         celery_app.conf.update(task_always_eager=True)
     assert response.status_code == 200, response.json()
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "storage": "ok",
+        "outbox": "ok (nothing to do)",
+    }
 
 
 def test_healthz_tells_the_public_only_that_it_failed(client, token):
@@ -101,3 +107,44 @@ def test_healthz_names_storage_that_is_down(client, s3_server, settings, token):
     response = client.get("/healthz", **token)
     assert response.status_code == 503
     assert response.json()["down"] == ["storage"]
+
+
+def test_healthz_never_hangs_on_a_hung_broker(client, token):
+    import time
+
+    from tests.services import HungServer
+
+    with HungServer() as server:
+        previous = celery_app.conf.broker_url
+        celery_app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{server.port}/0")
+        try:
+            started = time.monotonic()
+            response = client.get("/healthz", **token)
+            seconds = time.monotonic() - started
+        finally:
+            celery_app.conf.update(task_always_eager=True, broker_url=previous)
+
+    assert response.status_code == 503
+    assert response.json()["down"] == ["broker"]
+    assert seconds < 3
+
+
+def test_healthz_reports_the_oldest_outbox_item_and_fails_when_it_is_stale(client, token):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outbox.models import OutboxItem
+
+    item = OutboxItem.objects.create(kind="Test", handler="x.y", created_at=timezone.now() - timedelta(minutes=5))
+    fresh = client.get("/healthz", **token)
+    OutboxItem.objects.filter(pk=item.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    stale = client.get("/healthz", **token)
+    public = client.get("/healthz")
+
+    assert fresh.status_code == 200
+    assert 299 <= fresh.json()["outbox_oldest_to_do_seconds"] < 330
+    assert fresh.json()["checks"]["outbox"].startswith("ok (oldest to do: 3")
+    assert stale.status_code == 503
+    assert stale.json()["down"] == ["outbox"]
+    assert public.json() == {"status": "fail"}
