@@ -10,16 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="django-insecure-local-development-key-never-used-in-production",
-)
+# The key signs sessions, password-reset and verification links: a default one is public
+# (it is in this file), so with DEBUG off the app refuses to start without its own.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-never-used-in-production"
+SECRET_KEY = env("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. With DEBUG off the app will not start on the public development "
+        "key: set SECRET_KEY in the environment to a long random value, for example the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))', and keep it secret."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute links in emails and calendar files; requests use their own host.

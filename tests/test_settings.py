@@ -80,3 +80,45 @@ def test_settings_check_deploy_is_clean_with_debug_off():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+# SECRET_KEY: no public default in production ---------------------------------------------
+
+
+def test_settings_refuse_to_start_with_debug_off_and_no_secret_key():
+    result = run([sys.executable, "-c", PROBE], DEBUG="false", ALLOWED_HOSTS="jams.example.com")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+    assert "set SECRET_KEY in the environment" in result.stderr
+
+
+def test_settings_refuse_the_development_key_with_debug_off():
+    from hackathon.settings import DEVELOPMENT_SECRET_KEY
+
+    result = run([sys.executable, "-c", PROBE], DEBUG="false", SECRET_KEY=DEVELOPMENT_SECRET_KEY)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+def test_settings_an_empty_secret_key_is_no_key():
+    result = run([sys.executable, "-c", PROBE], DEBUG="false", SECRET_KEY="")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+def test_settings_debug_on_without_a_key_uses_the_development_one():
+    result = run([sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"])
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("django-insecure-")
+
+
+def test_settings_debug_off_starts_on_the_key_given():
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run([sys.executable, "-c", code], DEBUG="false", SECRET_KEY="given-" + "q" * 50)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "given-" + "q" * 50
