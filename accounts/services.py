@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,6 +11,7 @@ from outbox.models import OutboxItem
 from outbox.services import outbox_add
 
 from .models import User
+from .throttling import signup_authenticate, signup_check
 from .verification import safe_next
 
 VERIFY_EMAIL_KIND = "Email verification"
@@ -63,8 +63,11 @@ def user_register(
     account's owner is told someone tried (at most once an hour), while the person at the
     form is answered exactly as a new address would be. The password is checked by
     `authenticate`, as the log-in form's is, so whatever limits log-in attempts (given the
-    `request`) limits these too: the form is no way round it."""
+    `request`) limits these too: the form is no way round it. Raises
+    accounts.throttling.Throttled, changing nothing, when the `request`'s address made too
+    many sign-ups lately or log-ins to `email` are locked."""
     email = User.objects.normalize_email(email)
+    signup_check(request, email=email)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
         try:
@@ -75,7 +78,7 @@ def user_register(
             existing = User.objects.get(email__iexact=email)
         else:
             return Registration(user=user, created=True)
-    if authenticate(request, username=existing.email, password=password) is not None:
+    if signup_authenticate(request, email=existing.email, password=password) is not None:
         return Registration(user=existing, created=False)
     _signup_attempt_add(existing)
     return Registration(user=None, created=False)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import AccountCreateForm
+from .password_reset import OutboxPasswordResetForm
 from .services import (
     ALREADY_HAD_AN_ACCOUNT,
     CHECK_EMAIL_MESSAGE,
@@ -17,6 +18,7 @@ from .services import (
     user_email_verify,
     user_register,
 )
+from .throttling import Throttled, login_failures_clear, password_reset_check, throttled_response
 from .verification import VerificationLinkError, safe_next, verification_token_read
 
 
@@ -32,13 +34,18 @@ def account_signup(request: HttpRequest) -> HttpResponse:
     form = AccountCreateForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        registration = user_register(
-            email=data["email"],
-            display_name=data["display_name"],
-            password=data["password"],
-            next_url=next_url,
-            request=request,
-        )
+        try:
+            registration = user_register(
+                email=data["email"],
+                display_name=data["display_name"],
+                password=data["password"],
+                next_url=next_url,
+                request=request,
+            )
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)
+            context = {"form": form, "next": next_url}
+            return throttled_response(render(request, "registration/account_signup.html", context), throttled)
         if registration.user is not None:
             login(request, registration.user, backend="accounts.backends.UserBackend")
         if registration.existing:
@@ -99,12 +106,30 @@ def _can_resend(request: HttpRequest) -> bool:
     return request.user.is_authenticated and not request.user.email_verified
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's ask-for-a-reset-link page, its email sent through the outbox
+    (accounts/password_reset.py), at most PASSWORD_RESET_RATE_LIMIT requests per address.
+    A person locked out of logging in may still ask: that is how they get back in."""
+
+    form_class = OutboxPasswordResetForm
+
+    def form_valid(self, form):
+        try:
+            password_reset_check(self.request)
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)
+            return throttled_response(self.form_invalid(form), throttled)
+        return super().form_valid(form)
+
+
 class PasswordSetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's set-a-new-password page. The link came by email to the account's address
     (its token covers the address), so setting the password confirms the address too: a
-    judge invited without an account proves theirs this way."""
+    judge invited without an account proves theirs this way. It also lifts a lock on
+    logging in to the account (accounts/throttling.py): whoever has the link may."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
         user_email_verify(user=form.user)
+        login_failures_clear(username=form.user.get_username())
         return response

@@ -7,6 +7,7 @@ switches it to the real service. The README lists the variables.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Log-in limits (accounts/throttling.py).
+    "axes",
     "accounts",
     "outbox",
     "jams",
@@ -71,6 +74,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "jams.middleware.AdminWritesMarkPagesStale",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: a locked log-in's answer (429), and a sign-up or password reset
+    # refused for too many from one address (accounts/throttling.py).
+    "accounts.throttling.ThrottledMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hackathon.urls"
@@ -114,6 +121,8 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every log-in while the account or the address is locked.
+    "accounts.throttling.LoginLimitBackend",
     "accounts.backends.UserBackend",
     # Sessions made before UserBackend name this one; it reads the same users.
     "django.contrib.auth.backends.ModelBackend",
@@ -127,6 +136,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Proxies in front that append the client's address to X-Forwarded-For (nginx in
+# docker-compose.yml: 1). The log-in limits count by the address the nearest one saw;
+# with 0 (nothing in front, `make run`) by the connection's own.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Log-in limits (django-axes, accounts/throttling.py): an account locks after 5 wrong
+# passwords, an address after 30 on any accounts (a venue's network puts a whole jam
+# behind one), each for 15 minutes after the last failure; even the right password is
+# refused meanwhile (429), and a new password from the emailed link unlocks the account.
+# The counts are in the default cache: shared Redis in production (CACHE_URL), no table.
+AXES_HANDLER = "accounts.throttling.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_FORM_FIELD = "username"  # the log-in form's field and authenticate()'s argument
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # the handler clears the account's count, not the address's
+AXES_ENABLE_ADMIN = False  # its admin lists the database handler's rows; we keep none
+# Sign-ups and password-reset requests per address: (how many, in what window).
+SIGNUP_RATE_LIMIT = (env.int("SIGNUP_RATE_LIMIT", default=20), timedelta(minutes=15))
+PASSWORD_RESET_RATE_LIMIT = (env.int("PASSWORD_RESET_RATE_LIMIT", default=10), timedelta(minutes=15))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.password_reset import OutboxPasswordResetForm
 from jams import urls as jam_urls
 from jams import views as jam_views
 from submissions import urls as submission_urls
@@ -25,12 +23,8 @@ urlpatterns = [
     path("jams/", include((submission_pages, "submissions"))),
     path("jams/", include("judging.urls")),
     path("accounts/signup/", account_views.account_signup, name="account_signup"),
-    # The reset email goes through the outbox (accounts/password_reset.py).
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
-        name="password_reset",
-    ),
+    # The reset email goes through the outbox (accounts/password_reset.py), a few per address.
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     # Verifying an address, and the set-password page that verifies it too (accounts/urls.py).
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
