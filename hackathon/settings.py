@@ -267,9 +267,20 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# A task is acknowledged when it ends, so one whose worker died is run again: every task
+# is idempotent (they take ids; the outbox's run skips an item done or being done).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest tasks (an outbox job: a thumbnail, a slide page, a share card) take seconds.
+# At the soft limit a task is interrupted (the outbox records the failure and retries it
+# with back-off); at the hard limit its process is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TASK_TIME_LIMIT = 120
+# Redis gives a task taken but never acknowledged (its whole worker was killed) to another
+# worker this long after it was taken: Redis's default is an hour. Just above the hard
+# limit, so a task still running is never handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Requests queue their emails and file jobs through the outbox, whose publishing waits at

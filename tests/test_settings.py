@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.services import ROOT
 
 PROBE = """
@@ -122,3 +124,94 @@ def test_settings_debug_off_starts_on_the_key_given():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "given-" + "q" * 50
+
+
+# Celery: lost tasks come back within minutes, never while still running -----------------
+
+CELERY_PROBE = """
+import json, django
+django.setup()
+from hackathon.celery import app
+app.loader.import_default_modules()
+own = {
+    name: [task.soft_time_limit, task.time_limit]
+    for name, task in app.tasks.items()
+    if not name.startswith("celery.")
+}
+print(json.dumps({
+    "visibility_timeout": app.conf.broker_transport_options.get("visibility_timeout"),
+    "soft": app.conf.task_soft_time_limit,
+    "hard": app.conf.task_time_limit,
+    "acks_late": app.conf.task_acks_late,
+    "reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "prefetch": app.conf.worker_prefetch_multiplier,
+    "tasks": own,
+}))
+"""
+
+
+def celery_conf() -> dict:
+    result = run([sys.executable, "-c", CELERY_PROBE], CELERY_BROKER_URL="redis://redis.internal:6379/0")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_a_killed_workers_tasks_come_back_within_minutes_not_while_running():
+    conf = celery_conf()
+
+    # Soft limit (the task is interrupted and the outbox records the failure), then the
+    # hard one (its process is killed), then Redis hands an unacknowledged task to
+    # another worker: never one still running, and minutes, not Redis's default hour.
+    assert 0 < conf["soft"] < conf["hard"] < conf["visibility_timeout"] <= conf["hard"] + 120
+    assert conf["visibility_timeout"] <= 5 * 60
+    # Acknowledged when done, and given back when its worker dies: the tasks are idempotent.
+    assert conf["acks_late"] is True
+    assert conf["reject_on_worker_lost"] is True
+    assert conf["prefetch"] == 1  # a task waiting in a busy worker's buffer would age too
+
+
+def test_settings_no_task_runs_longer_than_the_visibility_timeout():
+    conf = celery_conf()
+
+    assert {"outbox.tasks.outbox_item_run_task", "outbox.tasks.outbox_sweep_task"} <= set(conf["tasks"])
+    for name, (soft, hard) in conf["tasks"].items():
+        assert soft is None or soft <= conf["soft"], name
+        assert hard is None or hard <= conf["hard"], name
+
+
+def test_settings_the_redis_transport_gets_the_visibility_timeout(redis_url):
+    from django.conf import settings
+
+    from hackathon.celery import app
+    from outbox.services import PUBLISH_TRANSPORT_OPTIONS
+
+    expected = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    with app.connection_for_read(url=redis_url) as worker_side:
+        consuming = worker_side.default_channel.visibility_timeout
+    publish_options = {**app.conf.broker_transport_options, **PUBLISH_TRANSPORT_OPTIONS}
+    with app.connection_for_write(url=redis_url, transport_options=publish_options) as publisher:
+        publishing = publisher.default_channel.visibility_timeout
+
+    assert consuming == publishing == expected
+
+
+def interrupted() -> None:
+    """An outbox handler that reaches the soft time limit."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    raise SoftTimeLimitExceeded()
+
+
+@pytest.mark.django_db
+def test_settings_a_task_at_its_soft_time_limit_is_recorded_and_retried_later():
+    from outbox.models import OutboxItem
+    from outbox.services import outbox_item_run
+
+    item = OutboxItem.objects.create(kind="Slow job", handler="tests.test_settings.interrupted", is_email=False)
+
+    done = outbox_item_run(item_id=item.pk)
+
+    item.refresh_from_db()
+    assert done is False
+    assert (item.state, item.tries) == (OutboxItem.State.FAILED, 1)
+    assert item.last_error.startswith("SoftTimeLimitExceeded")
