@@ -26,6 +26,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
 
+    class Media:
+        # The organizers' admin layout (jams.admin.FitsALaptop): long addresses and names
+        # wrap, so the list fits a 1366 px screen however long the addresses grow.
+        css = {"all": ["css/admin-layout.css"]}
+
     @admin.display(description="email confirmed", boolean=True, ordering="email_verified_at")
     def email_confirmed(self, user: User) -> bool:
         return user.email_verified  # an icon: the list fits a laptop's screen

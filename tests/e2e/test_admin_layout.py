@@ -183,6 +183,11 @@ CHANGELISTS = {
 def test_main_admin_lists_fit_a_laptop_screen(live_server, organizer_page, shots):
     jam = jam_with_everything()
     JamFactory.finished(title="Last year's hackathon on evaluations and red-teaming of language models")
+    # Addresses run long (and factories' numbers grow over a whole run): they must wrap.
+    UserFactory(
+        email="organizer.of.the.evaluations.hackathon.2031@interpretability-lab.university.example.edu",
+        display_name="Maximiliane Alexandra Konstantinopoulou-Featherstonehaugh",
+    )
 
     problems = []
     for name, path in CHANGELISTS.items():
