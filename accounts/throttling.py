@@ -74,11 +74,18 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def account_key(username: str | None) -> str:
+    """What an account's failures are counted under: the address as accounts are found by
+    it (case-insensitively: `Ann@x` and `ann@x` are one account, and one count), marked
+    as an account's. Axes keys each count by the bare value, so without the mark an
+    attacker logging in as "203.0.113.9" would count failures against that IP address."""
+    return "account:" + (username or "").strip().lower()
+
+
 def login_username(request: HttpRequest, credentials: dict | None) -> str:
-    """The address typed, as accounts are found by it (case-insensitively): `Ann@x` and
-    `ann@x` are one account, and one count."""
+    """AXES_USERNAME_CALLABLE: the account a log-in attempt is counted against."""
     value = credentials.get("username") if credentials else getattr(request, "POST", {}).get("username")
-    return (value or "").strip().lower()
+    return account_key(value)
 
 
 # Log-in failures (django-axes) ------------------------------------------------------------
@@ -128,10 +135,15 @@ class AccountAndAddressHandler(AxesCacheHandler):
         super().user_logged_in(sender, request, user, **kwargs)
         login_failures_clear(username=user.get_username())
 
+    def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
+        # `manage.py axes_reset_username Ann@Example.com` too.
+        username = account_key(username) if username is not None else None
+        return super().reset_attempts(ip_address=ip_address, username=username, ip_or_username=ip_or_username)
+
 
 def login_failures_clear(*, username: str) -> None:
     """Forget an account's failed log-ins (its lock too); its addresses' counts stay."""
-    AxesProxyHandler.reset_attempts(username=username.strip().lower())
+    AxesProxyHandler.reset_attempts(username=username)
 
 
 def login_locked(request: HttpRequest, *, username: str) -> bool:

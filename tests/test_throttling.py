@@ -4,6 +4,7 @@ locked, a reset that still works and unlocks."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from datetime import timedelta
@@ -121,6 +122,18 @@ def test_login_the_admin_log_in_is_limited_too(client):
     assert not signed_in(client)
 
 
+def test_login_an_account_is_unlocked_by_the_axes_command(client):
+    from django.core.management import call_command
+
+    user = UserFactory(email="eve@example.com")
+    fail_logins(client, user.email, 5)
+
+    call_command("axes_reset_username", "Eve@Example.com", stdout=io.StringIO())
+    response = log_in(client, user.email, PASSWORD)
+
+    assert response.status_code == 302
+
+
 # Log-in: per address -----------------------------------------------------------------------
 
 
@@ -135,6 +148,16 @@ def test_login_an_address_locks_after_thirty_failures_on_any_accounts(client):
     assert statuses[29] == 429
     assert here.status_code == 429
     assert elsewhere.status_code == 302
+
+
+def test_login_failures_with_an_ip_address_for_a_username_do_not_count_against_that_address(client):
+    user = UserFactory()
+    for _ in range(30):
+        log_in(client, OTHER_ADDRESS, "not-the-password", address=ADDRESS)
+
+    response = log_in(client, user.email, PASSWORD, address=OTHER_ADDRESS)
+
+    assert response.status_code == 302
 
 
 def test_login_behind_the_proxy_the_address_is_the_one_it_saw(client, settings):
