@@ -121,27 +121,41 @@ def _backoff(tries: int) -> timedelta:
 
 def outbox_item_run(*, item_id: int, now: datetime | None = None) -> bool:
     """Do one item if it is still to do, holding its row locked meanwhile (a second run at
-    once skips it). Returns whether it was done now. A failure is recorded on the row,
-    with a back-off before the sweep tries again, and after MAX_TRIES it gives up."""
+    once skips it). Returns whether it was done now.
+
+    The try is counted, and committed, before the work starts: a job that kills its
+    worker every time (out of memory) still uses up its tries and gives up, instead of
+    coming back for ever. A failure is recorded on the row, with a back-off before the
+    sweep tries again; after MAX_TRIES it gives up."""
+    to_do = OutboxItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, state__in=TO_DO)
     with transaction.atomic():
-        item = OutboxItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, state__in=TO_DO).first()
+        item = to_do.first()
         if item is None:
             return False  # done already, being done by another worker, given up or gone
+        if item.tries >= MAX_TRIES:  # the last tries never came back: their worker died
+            item.state, item.last_error = OutboxItem.State.GAVE_UP, item.last_error or "Its worker never finished it."
+            item.save(update_fields=["state", "last_error"])
+            return False
+        item.tries += 1
+        item.due_at = (now or timezone.now()) + SWEEP_AFTER  # if this run dies, the sweep comes back
+        item.save(update_fields=["tries", "due_at"])
+    with transaction.atomic():
+        item = to_do.first()
+        if item is None:
+            return False  # done meanwhile by another run
         try:
             with transaction.atomic():
                 import_string(item.handler)(**item.args)
         except Exception as error:  # noqa: BLE001 - recorded on the row and retried
-            item.tries += 1
             item.last_error = f"{type(error).__name__}: {error}"[:2000]
             item.state = OutboxItem.State.GAVE_UP if item.tries >= MAX_TRIES else OutboxItem.State.FAILED
             item.due_at = (now or timezone.now()) + _backoff(item.tries)
             logger.warning("Outbox: %s failed (try %s): %s", item, item.tries, item.last_error)
-            item.save(update_fields=["tries", "last_error", "state", "due_at"])
+            item.save(update_fields=["last_error", "state", "due_at"])
             return False
-        item.tries += 1
         item.state = OutboxItem.State.SENT
         item.done_at = now or timezone.now()
-        item.save(update_fields=["tries", "state", "done_at"])
+        item.save(update_fields=["state", "done_at"])
     return True
 
 
@@ -161,12 +175,13 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
 
 
 def outbox_retry(*, item_ids: list[int]) -> int:
-    """An organizer's retry of failed (or given-up) items: to do again, now."""
+    """An organizer's retry of failed (or given-up) items: to do again, now, with all
+    their tries (the last error stays on the row until one succeeds or fails anew)."""
     with transaction.atomic():
         count = (
             OutboxItem.objects.filter(pk__in=item_ids)
             .exclude(state=OutboxItem.State.SENT)
-            .update(state=OutboxItem.State.QUEUED, due_at=timezone.now() + SWEEP_AFTER)
+            .update(state=OutboxItem.State.QUEUED, tries=0, due_at=timezone.now() + SWEEP_AFTER)
         )
         transaction.on_commit(partial(outbox_publish, item_ids=list(item_ids)))
     return count

@@ -16,3 +16,12 @@ def slow_note(*, to: str, seconds: float, started: str) -> None:
         marker.write_text("started")
         time.sleep(seconds)
     send_mail("A slow note", "It took its time.", None, [to])
+
+
+def dies() -> None:
+    """Takes its worker down with it, every time (as running out of memory would)."""
+    raise SystemExit("the worker died")
+
+
+def fine() -> None:
+    """Does its work."""
