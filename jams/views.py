@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import ALREADY_HAD_AN_ACCOUNT, CHECK_EMAIL_MESSAGE
+from accounts.throttling import Throttled, throttled_response
 
 from .cache import HOME, jam_scope, public_page
 from .calendar import jam_calendar_ics
@@ -70,6 +71,9 @@ def jam_signup(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(jam)
         except SignUpClosed as closed:
             return render(request, "jams/signup_form.html", {"jam": jam, "closed": closed.message}, status=403)
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)  # the form comes back as typed, with why
+            return throttled_response(render(request, "jams/signup_form.html", {"jam": jam, "form": form}), throttled)
         messages.success(request, message)
         return redirect(jam.get_absolute_url() + "#signups")
     return render(request, "jams/signup_form.html", {"jam": jam, "form": form})

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.services import ALREADY_HAD_AN_ACCOUNT, CHECK_EMAIL_MESSAGE
+from accounts.throttling import Throttled, throttled_response
 from hackathon.storage import content_type_for, download_parameters
 from jams.cache import jam_scope, public_page
 from jams.forms import SignUpWithAccountForm
@@ -128,6 +129,10 @@ def _team_join_newcomer(request: HttpRequest, team: Team) -> HttpResponse:
             )
         except TeamError as error:
             form.add_error(None, error.message)
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)  # the form comes back as typed, with why
+            context = {"jam": team.jam, "team": team_with_members(team_id=team.pk), "form": form}
+            return throttled_response(render(request, "submissions/team_join.html", context), throttled)
         else:
             if registration.user is not None:
                 login(request, registration.user, backend="accounts.backends.UserBackend")

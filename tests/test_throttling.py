@@ -287,14 +287,34 @@ def test_signup_the_failure_that_locks_answers_as_a_new_address_would(client):
     assert next_time.status_code == 429
 
 
-def test_signup_inside_the_jam_form_gets_a_429_page(client):
+def test_signup_inside_the_jam_form_is_refused_with_the_form_as_typed(client):
     jam = JamFactory.running()
     fail_logins(client, "late@example.com", 5)
     data = {"display_name": "Late Comer", "email": "late@example.com", "password": NEW_PASSWORD}
 
     response = client.post(f"/jams/{jam.slug}/signup/", {**data, "show_in_list": "on"}, REMOTE_ADDR=ADDRESS)
 
+    html = response.content.decode()
     assert response.status_code == 429
-    assert LOCKED in response.content.decode()
+    assert LOCKED in html
+    assert 'value="Late Comer"' in html
+    assert 'value="late@example.com"' in html
     assert not User.objects.filter(email="late@example.com").exists()
     assert not SignUp.objects.filter(jam=jam).exists()
+
+
+def test_signup_inside_the_team_invite_form_is_refused_with_the_form_as_typed(client):
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(jam=JamFactory.running(), name="Othello")
+    fail_logins(client, "late@example.com", 5)
+    data = {"display_name": "Late Comer", "email": "late@example.com", "password": NEW_PASSWORD}
+
+    response = client.post(team.get_invite_url(), {**data, "show_in_list": "on"}, REMOTE_ADDR=ADDRESS)
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert LOCKED in html
+    assert 'value="Late Comer"' in html
+    assert "Othello" in html
+    assert not User.objects.filter(email="late@example.com").exists()
