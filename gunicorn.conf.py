@@ -67,3 +67,14 @@ def on_starting(server):
         botocore_preload()
     except Exception as error:  # noqa: BLE001 - only an optimisation: workers load it themselves
         server.log.warning("Could not preload botocore's S3 data: %s", error)
+
+
+def post_worker_init(worker):
+    """Set up, before the first request, what each worker sets up once anyway
+    (hackathon/warmup.py): a surge then finds every worker ready."""
+    try:
+        from hackathon.warmup import warm_up
+
+        warm_up()
+    except Exception as error:  # noqa: BLE001 - only an optimisation: requests set it up themselves
+        worker.log.warning("Could not warm the worker up: %s", error)
