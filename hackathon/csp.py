@@ -9,11 +9,16 @@ The policy is the same for every visitor (no nonces), so a cached page keeps its
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from urllib.parse import urlsplit
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from storages.backends.s3 import S3Storage
 
 
@@ -40,7 +45,31 @@ def storage_origins() -> list[str]:
     return list(dict.fromkeys(origins))
 
 
+# The header, built once: the policy is the same for every response unless a view asks for
+# its own (django-csp's decorators) or uses a nonce. Built again when settings change.
+_header: str | None = None
+
+
+@receiver(setting_changed)
+def _header_reset(**kwargs) -> None:
+    global _header
+    _header = None
+
+
+_PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+
+
 class StorageAwareCSPMiddleware(CSPMiddleware):
+    def process_response(self, request, response):
+        global _header
+        if getattr(request, "_csp_nonce", None) or any(hasattr(response, name) for name in _PER_RESPONSE):
+            return super().process_response(request, response)
+        if _header is None:
+            _header = build_policy(**asdict(self.get_policy_parts(request, response)))
+        if HEADER not in response and _header:
+            response[HEADER] = _header
+        return response
+
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         origins = storage_origins()

@@ -59,9 +59,10 @@ MIDDLEWARE = [
     # First, so a cached page keeps every header the others add (jams/cache.py).
     "jams.cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after, as whitenoise asks: nothing below is for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy (below), with the file store's origin (hackathon/csp.py).
     "hackathon.csp.StorageAwareCSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
