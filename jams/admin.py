@@ -120,7 +120,10 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         ("Basics", {"fields": ["title", "slug", "host", "tagline", "signups_open", "max_team_size"]}),
         ("Times", {"fields": ["timezone", "starts_at", "submission_deadline", "grace_minutes", "judging_ends_at"]}),
         ("Content", {"fields": ["description", "cover_image"]}),
-        ("Judging", {"fields": ["reviews_per_entry", "extra_reviews_allowed", "ranking_method", "assignments_made_at"]}),
+        (
+            "Judging",
+            {"fields": ["reviews_per_entry", "extra_reviews_allowed", "ranking_method", "assignments_made_at"]},
+        ),
         ("Results", {"fields": ["show_ranking", "show_uncertainty", "results_published_at"]}),
     ]
 

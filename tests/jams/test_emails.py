@@ -35,9 +35,7 @@ def test_signup_confirmation_has_subject_text_html_and_calendar(signup):
     assert "Hi Can Rager," in message.body
     # Times in the jam's own time zone (London is on summer time: UTC+1), and in UTC:
     # an email has no script to add the reader's own.
-    assert (
-        "Starts: Tue 10 Jun 2031, 10:00 Europe/London (UTC+1), which is Tue 10 Jun 2031, 09:00 UTC" in message.body
-    )
+    assert "Starts: Tue 10 Jun 2031, 10:00 Europe/London (UTC+1), which is Tue 10 Jun 2031, 09:00 UTC" in message.body
     assert (
         "Submissions due: Wed 11 Jun 2031, 22:00 Europe/London (UTC+1), which is Wed 11 Jun 2031, 21:00 UTC"
         in message.body

@@ -396,9 +396,7 @@ def test_an_unassigned_entry_is_refused_while_assigned_ones_wait(client, judging
     assert not Review.objects.exists()
 
 
-def test_an_unassigned_entry_may_be_reviewed_once_the_queue_is_done(
-    client, judging_jam, judge, entries, assigned_two
-):
+def test_an_unassigned_entry_may_be_reviewed_once_the_queue_is_done(client, judging_jam, judge, entries, assigned_two):
     client.force_login(judge.user)
     for entry in assigned_two:
         client.post(review_url(judging_jam, entry), score_form(judging_jam, 3, 3))
