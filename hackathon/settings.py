@@ -256,6 +256,9 @@ if CACHE_URL:
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="hackathon"),
             "TIMEOUT": 86_400,
+            # A Redis that hangs costs half a second, then the cache fails open to the
+            # database for a few seconds (hackathon/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     # Sessions are read from the shared cache and written through to the database.

@@ -234,3 +234,70 @@ def test_a_database_connection_cut_between_requests_costs_no_request(gunicorn_ap
     assert first.status_code == 200
     assert cut >= 1  # the worker kept its connection, and lost it
     assert second.status_code == 200
+
+
+@pytest.fixture
+def hung_cache(settings):
+    """The page cache and the sessions on a Redis that hangs (production shares one Redis
+    for the broker, the cache and the sessions); the broker refusing too."""
+    from django.core.cache import caches
+
+    with HungServer() as server:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "hackathon.cache.ReusedClientRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{server.port}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        celery_app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+        outbox_services._broker.down_until = 0.0
+        try:
+            yield caches["default"]
+        finally:
+            celery_app.conf.update(task_always_eager=True)
+            outbox_services._broker.down_until = 0.0
+
+
+def test_signup_and_pages_while_the_cache_redis_hangs(hung_cache, running_jam, client):
+    """The cache fails open: a read is a miss, a write is skipped, and after the first
+    time-out the process leaves Redis alone for a while, so the request pays it once."""
+    user = UserFactory(email="grace@example.com")
+    client.force_login(user)
+
+    page, page_seconds = _timed(lambda: client.get(running_jam.get_absolute_url()))
+    signup, signup_seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/signup/", {"show_in_list": "on"}))
+    after = client.get(running_jam.get_absolute_url())
+
+    assert page.status_code == 200
+    assert page_seconds < 2, f"the jam page took {page_seconds:.1f} s"
+    assert signup.status_code == 302
+    assert signup_seconds < 2, f"the sign-up took {signup_seconds:.1f} s"
+    assert SignUp.objects.filter(jam=running_jam, user=user).exists()
+    assert "You're signed up" in after.content.decode()
+    assert OutboxItem.objects.filter(kind="Sign-up confirmation", state=OutboxItem.State.QUEUED).exists()
+
+
+def test_when_the_cache_redis_answers_again_every_cached_page_is_stale(redis_url, settings):
+    """A write during the outage could not bump its page's version: the first call that
+    succeeds afterwards gives the site scope a new version, which every copy names."""
+    from django.core.cache import caches
+
+    from hackathon.cache import versions_get
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "hackathon.cache.ReusedClientRedisCache",
+            "LOCATION": redis_url.rsplit("/", 1)[0] + "/14",
+            "KEY_PREFIX": f"recovery-{time.monotonic_ns()}",
+        }
+    }
+    cache = caches["default"]
+    before = versions_get(["site"])["site"]
+    client = cache._cache
+    client._had_outage = True  # as after a call that failed and its pause
+    cache.get("anything")  # the first call that succeeds
+
+    assert versions_get(["site"])["site"] != before
+    assert client._had_outage is False
