@@ -320,14 +320,14 @@ def database_url_for(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}:{port}/{quote(name)}"
 
 
-def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str) -> subprocess.Popen:
+def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str, pool: str = "solo") -> subprocess.Popen:
     executable = BIN / "celery"
     if not executable.exists():
         service_missing(f"celery is not installed in {BIN}")
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
-            str(executable), "-A", "hackathon", "worker", "--pool=solo", "--concurrency=1",
+            str(executable), "-A", "hackathon", "worker", f"--pool={pool}", "--concurrency=1",
             "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-n", f"test-worker-{os.getpid()}@%h",
         ],

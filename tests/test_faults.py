@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -301,3 +302,44 @@ def test_when_the_cache_redis_answers_again_every_cached_page_is_stale(redis_url
 
     assert versions_get(["site"])["site"] != before
     assert client._had_outage is False
+
+
+def test_a_worker_child_killed_mid_job_has_the_job_done_once_by_the_next_child(
+    celery_worker, celery_worker_process, smtp_sink, artifacts_dir, tmp_path
+):
+    """A prefork worker's child SIGKILLed while it runs an item: the message is not
+    acknowledged (acks_late) and goes back to the queue (reject_on_worker_lost), the
+    worker starts a new child, and that one does the item, once."""
+    import os
+    import signal
+
+    from outbox.tasks import outbox_item_run_task
+    from tests import services
+
+    started = tmp_path / "started"
+    item = OutboxItem.objects.create(
+        kind="Slow note",
+        handler="tests.outbox_handlers.slow_note",
+        args={"to": "lee@example.com", "seconds": 60, "started": str(started)},
+        recipients="lee@example.com",
+    )
+    queue = f"prefork-{os.getpid()}"
+    env = {**celery_worker_process.env, "CELERY_TASK_DEFAULT_QUEUE": queue}
+    log = artifacts_dir / "prefork-worker.log"
+    worker = services.start_celery_worker(env=env, log_path=log, queue=queue, pool="prefork")
+    try:
+        outbox_item_run_task.apply_async(kwargs={"item_id": item.pk}, queue=queue)
+        assert wait_until(started.exists, timeout=30)
+        children = [int(pid) for pid in Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()]
+        assert len(children) == 1
+        os.kill(children[0], signal.SIGKILL)
+
+        (message,) = smtp_sink.wait_for(1, timeout=60)
+        assert wait_until(lambda: _all_done([item]), timeout=20)
+    finally:
+        services.stop_process(worker)
+    time.sleep(1)
+    item.refresh_from_db()
+    assert message["To"] == "lee@example.com"
+    assert len(smtp_sink.messages) == 1
+    assert item.tries == 2  # the killed run's try counted, then the one that did it
