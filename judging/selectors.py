@@ -132,10 +132,6 @@ def review_refusal(*, judge: Judge, entry: Entry) -> str | None:
     return None
 
 
-def judge_can_review(*, judge: Judge, entry: Entry) -> bool:
-    return review_refusal(judge=judge, entry=entry) is None
-
-
 def criteria_for(*, jam: Jam) -> list[Criterion]:
     return list(Criterion.objects.filter(jam=jam).order_by("order", "id"))
 

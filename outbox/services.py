@@ -178,13 +178,13 @@ def outbox_retry(*, item_ids: list[int]) -> int:
     """An organizer's retry of failed (or given-up) items: to do again, now, with all
     their tries (the last error stays on the row until one succeeds or fails anew)."""
     with transaction.atomic():
-        count = (
-            OutboxItem.objects.filter(pk__in=item_ids)
-            .exclude(state=OutboxItem.State.SENT)
-            .update(state=OutboxItem.State.QUEUED, tries=0, due_at=timezone.now() + SWEEP_AFTER)
+        retried = OutboxItem.objects.select_for_update().filter(pk__in=item_ids).exclude(state=OutboxItem.State.SENT)
+        ids = list(retried.values_list("pk", flat=True))
+        OutboxItem.objects.filter(pk__in=ids).update(
+            state=OutboxItem.State.QUEUED, tries=0, due_at=timezone.now() + SWEEP_AFTER
         )
-        transaction.on_commit(partial(outbox_publish, item_ids=list(item_ids)))
-    return count
+        transaction.on_commit(partial(outbox_publish, item_ids=ids))  # the ones sent stay as they are
+    return len(ids)
 
 
 def outbox_oldest_to_do_age(*, now: datetime | None = None) -> float | None:
