@@ -48,6 +48,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # password-reset link, a judge's invitation): only then is the address theirs.
     # Judging, joining a team by invite and the admin need it (accounts/verification.py).
     email_verified_at = models.DateTimeField("email verified", null=True, blank=True, editable=False)
+    # Organizers' announcements (mailings/) skip people who turned them off, by the signed
+    # link in each one (accounts/announcements.py). Emails about their own things (a
+    # sign-up, an entry, a password, judging, results) still come.
+    announcements_opt_out = models.BooleanField(
+        "no announcement emails",
+        default=False,
+        help_text="Set by the unsubscribe link in an announcement; emails about their own things still go.",
+    )
 
     objects = UserManager()
 

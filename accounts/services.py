@@ -130,3 +130,10 @@ def user_email_verify(*, user: User, email: str | None = None, now: datetime | N
     user.email_verified_at = now or timezone.now()
     user.save(update_fields=["email_verified_at"])
     return True
+
+
+def user_announcements_set(*, user: User, opt_out: bool) -> None:
+    """Turn a person's announcement emails (mailings/) off or on; other emails still go."""
+    if user.announcements_opt_out != opt_out:
+        user.announcements_opt_out = opt_out
+        user.save(update_fields=["announcements_opt_out"])

@@ -7,14 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .announcements import UnsubscribeLinkError, unsubscribe_token_read
 from .forms import AccountCreateForm
 from .password_reset import OutboxPasswordResetForm
 from .services import (
     ALREADY_HAD_AN_ACCOUNT,
     CHECK_EMAIL_MESSAGE,
     email_verification_request,
+    user_announcements_set,
     user_email_verify,
     user_register,
 )
@@ -133,3 +136,26 @@ class PasswordSetConfirmView(auth_views.PasswordResetConfirmView):
         user_email_verify(user=form.user)
         login_failures_clear(username=form.user.get_username())
         return response
+
+
+# Announcements: the unsubscribe link ----------------------------------------------------
+
+
+# A mail client's one-click unsubscribe (RFC 8058) posts without a CSRF token; the signed
+# link is the permission.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def announcements_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in each announcement. GET shows a button (link scanners open every link);
+    POST turns announcements off, or on again with `action=resubscribe`. No log-in."""
+    try:
+        person = unsubscribe_token_read(token)
+    except UnsubscribeLinkError as error:
+        return render(request, "accounts/announcements.html", {"error": error.message}, status=400)
+    done = None
+    if request.method == "POST":
+        opt_out = request.POST.get("action") != "resubscribe"
+        user_announcements_set(user=person, opt_out=opt_out)
+        done = "unsubscribed" if opt_out else "resubscribed"
+    context = {"person": person, "done": done, "token": token}
+    return render(request, "accounts/announcements.html", context)
