@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "jams",
     "submissions",
     "judging",
+    # Organizers' announcements to an audience of one jam: above judging, as its audiences
+    # read jams, submissions and judging (tests/test_dependencies.py).
+    "mailings",
     "demo",
 ]
 

@@ -1,9 +1,10 @@
 """The house rule on the direction of dependencies (../shared/STYLE.md), read from the source.
 
-jams is the base; submissions uses jams; judging uses jams and submissions. demo sits above
-every app and nothing imports it. An import inside a function counts as much as one at the
-top: it is the same dependency, only later. Composition modules above the apps (the
-project's urls, the jam page's composition) may import any app but demo.
+jams is the base; submissions uses jams; judging uses jams and submissions; mailings (the
+organizers' announcements) uses all three. demo sits above every app and nothing imports it.
+An import inside a function counts as much as one at the top: it is the same dependency,
+only later. Composition modules above the apps (the project's urls, the jam page's
+composition) may import any app but demo.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "outbox", "jams", "submissions", "judging", "demo")
+APPS = ("accounts", "outbox", "jams", "submissions", "judging", "mailings", "demo")
 # Each app's modules may not import these apps.
 FORBIDDEN = {
-    "accounts": {"jams", "submissions", "judging", "demo"},
+    "accounts": {"jams", "submissions", "judging", "mailings", "demo"},
     # The outbox sits below the apps: they record their work in it; it runs a handler by
     # its dotted name and names the jam only as a model reference.
-    "outbox": {"accounts", "jams", "submissions", "judging", "demo"},
-    "jams": {"submissions", "judging", "demo"},
-    "submissions": {"judging", "demo"},
-    "judging": {"demo"},
+    "outbox": {"accounts", "jams", "submissions", "judging", "mailings", "demo"},
+    "jams": {"submissions", "judging", "mailings", "demo"},
+    "submissions": {"judging", "mailings", "demo"},
+    "judging": {"mailings", "demo"},
+    # Organizers' announcements: their audiences read jams, submissions and judging; the
+    # jams app tells them of changed times by a signal (jams.signals.jam_times_changed).
+    "mailings": {"demo"},
 }
 NOT_PROJECT = {"tests", "demo", "static", "templates", "media", "staticfiles", "test-artifacts"}
 
@@ -85,7 +89,7 @@ def test_direction_of_dependencies_between_apps():
 
 def test_nothing_outside_demo_imports_demo():
     packages = project_packages()
-    assert {"hackathon", "accounts", "jams", "submissions", "judging"} <= set(packages)
+    assert {"hackathon", "accounts", "jams", "submissions", "judging", "mailings"} <= set(packages)
     found = [v for package in packages for v in violations(package, {"demo"})]
     assert found == []
 
