@@ -3,7 +3,7 @@
 
 The placeholders are swapped for inert tokens before the Markdown is rendered and
 sanitised, and the person's values go into the result (escaped in the HTML): a name
-can't add a link or a tag, and a placeholder inside a link keeps working."""
+can't add a link or a tag, and Markdown around a placeholder (bold, a link's text) works."""
 
 from __future__ import annotations
 
