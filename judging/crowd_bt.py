@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -190,6 +190,26 @@ def replay(votes: Iterable[tuple[J, K, K]], *, ignored: Collection[J] = ()) -> t
             continue
         judges[judge], items[winner], items[loser] = update(annotator, items[winner], items[loser])
     return items, judges
+
+
+def reassess(
+    votes: Iterable[tuple[J, K, K]], items: Mapping[K, Item], *, ignored: Collection[J] = ()
+) -> dict[J, Annotator]:
+    """Each judge's belief re-estimated from the prior by their votes, read against `items`
+    (the entries' beliefs after all the votes, from `replay`), not against the beliefs at
+    the moment of each vote.
+
+    The online estimate (`replay`'s judges) learns little from a judge's early votes: the
+    entries all look alike then, so any answer is as likely from a careful judge as from a
+    careless one. Read against the final beliefs, each vote counts as evidence. Judges in
+    `ignored` keep the prior.
+    """
+    judges: dict[J, Annotator] = {}
+    for judge, winner, loser in votes:
+        annotator = judges.setdefault(judge, Annotator())
+        if judge not in ignored:
+            judges[judge], _ = _annotator_after(annotator, items[winner], items[loser])
+    return judges
 
 
 def _logistic(x: float) -> float:

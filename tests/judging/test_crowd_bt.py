@@ -18,6 +18,7 @@ from judging.crowd_bt import (
     Item,
     choose_next,
     expected_information_gain,
+    reassess,
     reliability,
     replay,
     update,
@@ -270,3 +271,24 @@ def test_replay_ignoring_a_judge_equals_replaying_the_others_votes():
 
 def test_replay_of_nothing_is_empty():
     assert replay([]) == ({}, {})
+
+
+def test_reassess_reads_every_vote_against_the_final_beliefs():
+    items = {"top": Item(1.5, 0.1), "mid": Item(0.0, 0.1), "low": Item(-1.5, 0.1)}
+    votes = [("ann", "top", "mid"), ("ann", "mid", "low"), ("bob", "low", "top"), ("bob", "mid", "top")]
+
+    judges = reassess(votes, items)
+
+    # ann's first vote, read against the final beliefs, is update()'s judge at those beliefs.
+    first, _, _ = update(Annotator(), items["top"], items["mid"])
+    assert reassess(votes[:1], items) == {"ann": first}
+    assert reliability(judges["ann"]) > reliability(Annotator()) > reliability(judges["bob"])
+
+
+def test_reassess_leaves_ignored_judges_at_the_prior():
+    items, _ = replay(VOTES)
+
+    judges = reassess(VOTES, items, ignored={"eve"})
+
+    assert judges["eve"] == Annotator()
+    assert judges["ann"] == reassess([v for v in VOTES if v[0] == "ann"], items)["ann"]
