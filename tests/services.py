@@ -225,6 +225,11 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     refusals_left: int = 0
     refused: int = 0
+    # Once it holds this many messages, new connections wait, unanswered, until release():
+    # a sender stuck mid-batch (to be killed there). None: never.
+    hold_after: int | None = None
+    held: int = 0
+    released: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -236,11 +241,24 @@ class SmtpSink:
         with self.lock:
             self.refusals_left = count
 
+    def hold_from(self, count: int) -> None:
+        """Leave connections unanswered once `count` messages arrived, until release()."""
+        with self.lock:
+            self.hold_after, self.held = count, 0
+            self.released.clear()
+
+    def release(self) -> None:
+        with self.lock:
+            self.hold_after = None
+        self.released.set()
+
     def clear(self) -> None:
+        self.release()
         with self.lock:
             self.messages.clear()
             self.refusals_left = 0
             self.refused = 0
+            self.held = 0
 
     def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
         wait_until(lambda: len(self.messages) >= count, timeout=timeout)
@@ -255,6 +273,11 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         sink = self.server.sink  # type: ignore[attr-defined]
+        with sink.lock:
+            hold = sink.hold_after is not None and len(sink.messages) >= sink.hold_after
+            sink.held += hold
+        if hold and not sink.released.wait(timeout=60):
+            return
         with sink.lock:
             refuse = sink.refusals_left > 0
             if refuse:
