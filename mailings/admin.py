@@ -62,7 +62,7 @@ class MailingAdmin(FitsALaptop, admin.ModelAdmin):
         url = (
             reverse("admin:outbox_outboxitem_changelist") + f"?kind={ANNOUNCEMENT_KIND}&jam__id__exact={mailing.jam_id}"
         )
-        return format_html('{} (<a href="{}">in the outbox</a>)', parts or "none", url)
+        return format_html('{} (<a href="{}">this jam\'s announcements in the outbox</a>)', parts or "none", url)
 
     def get_fields(self, request: HttpRequest, obj: Mailing | None = None):
         return [*self.sent_fields, "emails"] if obj and obj.sent_at else self.fields
@@ -108,7 +108,7 @@ class MailingAdmin(FitsALaptop, admin.ModelAdmin):
         first = people.first()
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Send “{mailing.subject}”?",
+            "title": "Check, then send",
             "opts": Mailing._meta,
             "mailing": mailing,
             "count": count,
