@@ -24,16 +24,24 @@ the judge-effects model. Spearman's correlation of each ranking with the true or
 averaged over the seeds.
 
     python -m judging.simulate [--seeds 100] [--entries 40] [--judges 8] [--k 3 2]
+
+Pairwise mode (issue 12, `--mode pairwise`): the same true qualities (the same draws from
+each seed), judged by comparing pairs with Crowd-BT (judging/crowd_bt.py); see
+`simulate_pairwise`.
+
+    python -m judging.simulate --mode pairwise [--seeds 100] [--careless 2] [--scale 0.55]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import time
 from dataclasses import dataclass
 from statistics import fmean
 
+from . import crowd_bt
 from .assignment import JudgeSlot, assign
 from .scoring import CriterionData, ReviewData, compute_results, spearman, zscore_totals
 
@@ -61,8 +69,12 @@ def simulate(
     offset: float = 2.0,
     scale_use: tuple[float, float] = (0.6, 1.4),
     noise: float = 1.0,
+    careless: int = 0,
 ) -> Trial:
-    """One jam: each ranking's Spearman correlation with the true quality."""
+    """One jam: each ranking's Spearman correlation with the true quality.
+
+    `careless` judges (issue 12's comparison) join the `judges` in the assignment and score
+    every criterion uniformly at random."""
     rng = random.Random(seed)
     truth = {e: rng.gauss(0, 1) for e in range(entries)}
     harshness = {j: rng.uniform(-offset, offset) for j in range(judges)}
@@ -70,7 +82,7 @@ def simulate(
     crit = [CriterionData(id=c, weight=1.0, low=LOW, high=HIGH) for c in range(criteria)]
     pairs = assign(
         entry_ids=list(truth),
-        judges=[JudgeSlot(judge_id=j, cap=None) for j in range(judges)],
+        judges=[JudgeSlot(judge_id=j, cap=None) for j in range(judges + careless)],
         k=k,
         conflicts=set(),
         existing=set(),
@@ -84,6 +96,9 @@ def simulate(
 
     reviews = []
     for j, e in sorted(pairs):
+        if j >= judges:
+            reviews.append(ReviewData(judge_id=j, entry_id=e, scores={c.id: rng.randint(LOW, HIGH) for c in crit}))
+            continue
         impression = stretch[j] * POINTS * truth[e] + rng.gauss(0, noise)  # in points, shared by the criteria
         reviews.append(ReviewData(judge_id=j, entry_id=e, scores={c.id: score(j, impression) for c in crit}))
     order = list(truth)
@@ -97,6 +112,108 @@ def simulate(
         plain=spearman(true, [figures[e].weighted for e in order]),
         zscore=spearman(true, [z[e] for e in order]),
         model=spearman(true, [figures[e].calibrated for e in order]),
+    )
+
+
+# How sharply a careful judge tells two entries apart: P(prefers a) = 1 / (1 + e^-(q_a - q_b) / S).
+# Matched to the rubric model's judges: one impression is 1.5 points per sd of quality plus
+# noise sd 1 point, so comparing two impressions errs with noise sd sqrt(2) / 1.5 = 0.94 sd of
+# quality, P = Phi(diff / 0.94); the logistic closest to that has S = 0.94 / 1.7 = 0.55
+# (the usual 1.7 between probit and logit). Qualities are N(0, 1): neighbours in a field of
+# 40 differ by about 0.06, so they are a coin toss; entries 1 sd apart are told right 86 % of the time.
+PAIRWISE_SCALE = 0.55
+
+
+@dataclass(frozen=True)
+class PairwiseTrial:
+    seed: int
+    k: int
+    spearman: float
+    comparisons: int
+    # Is every careless judge's reliability below every careful judge's? As Crowd-BT has it
+    # after the last vote (online), re-read against the final beliefs (crowd_bt.reassess),
+    # and by each judge's share of votes agreeing with the true order (what no model can beat).
+    careless_below_online: bool
+    careless_below_reassessed: bool
+    careless_below_truth: bool
+
+
+def simulate_pairwise(
+    *,
+    seed: int,
+    k: int = 3,
+    entries: int = 40,
+    judges: int = 8,
+    careless: int = 2,
+    scale: float = PAIRWISE_SCALE,
+    epsilon: float = 0.0,
+    looks: int | None = None,
+) -> PairwiseTrial:
+    """One jam judged by pairs, with as much of each judge's time as `simulate` at `k`.
+
+    Equal time: the rubric model's judges each give k * entries / judges reviews; a
+    comparison costs half a review, so each pairwise judge gets twice that many looks at an
+    entry (the first look of a judge's walk compares with nothing, and counts too). The
+    careful judges are the rubric scenario's `judges`, with the same time each; the
+    `careless` judges come on top, with the same time each, and vote at random: their votes
+    only add noise that Crowd-BT has to discount.
+
+    Judges walk the floor in turns (in a random order each round): each looks at the entry
+    crowd_bt.choose_next gives them among those they have not seen, and says whether it
+    beats the one they saw just before. The ranking is by each entry's mean.
+
+    `looks` overrides each judge's number of looks (the shared budget of `main`).
+    """
+    rng = random.Random(seed)
+    truth = {e: rng.gauss(0, 1) for e in range(entries)}  # the same draws as simulate()'s
+    rng = random.Random(f"pairwise {seed}")
+    careful_ids = set(range(judges))
+    everyone = list(range(judges + careless))
+    items = {e: crowd_bt.Item() for e in truth}
+    annotators = {j: crowd_bt.Annotator() for j in everyone}
+    seen: dict[int, set[int]] = {j: set() for j in everyone}
+    views = dict.fromkeys(truth, 0)
+    current: dict[int, int | None] = dict.fromkeys(everyone)
+    votes: list[tuple[int, int, int]] = []
+    for _ in range(looks if looks is not None else 2 * k * entries // judges):
+        rng.shuffle(everyone)
+        for j in everyone:
+            candidates = [(e, items[e], views[e]) for e in truth if e not in seen[j]]
+            before = current[j]
+            chosen = crowd_bt.choose_next(
+                annotators[j], None if before is None else items[before], candidates, rng=rng, epsilon=epsilon
+            )
+            if chosen is None:
+                continue
+            seen[j].add(chosen)
+            views[chosen] += 1
+            current[j] = chosen
+            if before is None:
+                continue
+            if j in careful_ids:
+                new_wins = rng.random() < 1 / (1 + math.exp(-(truth[chosen] - truth[before]) / scale))
+            else:
+                new_wins = rng.random() < 0.5
+            winner, loser = (chosen, before) if new_wins else (before, chosen)
+            annotators[j], items[winner], items[loser] = crowd_bt.update(annotators[j], items[winner], items[loser])
+            votes.append((j, winner, loser))
+    reassessed = crowd_bt.reassess(votes, items)
+    agreed = {j: fmean(truth[w] > truth[lo] for v, w, lo in votes if v == j) for j in reassessed}
+
+    def careless_below(figure: dict[int, float]) -> bool:
+        return max((figure[j] for j in figure if j not in careful_ids), default=-1.0) < min(
+            figure[j] for j in careful_ids
+        )
+
+    order = list(truth)
+    return PairwiseTrial(
+        seed=seed,
+        k=k,
+        spearman=spearman([truth[e] for e in order], [items[e].mu for e in order]),
+        comparisons=len(votes),
+        careless_below_online=careless_below({j: crowd_bt.reliability(a) for j, a in annotators.items()}),
+        careless_below_reassessed=careless_below({j: crowd_bt.reliability(a) for j, a in reassessed.items()}),
+        careless_below_truth=careless_below(agreed),
     )
 
 
@@ -127,12 +244,19 @@ def time_results(*, entries: int = 300, k: int = 3, criteria: int = 5, judges: i
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=["rubric", "pairwise"], default="rubric")
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--entries", type=int, default=40)
     parser.add_argument("--judges", type=int, default=8)
     parser.add_argument("--k", type=int, nargs="+", default=[3, 2])
     parser.add_argument("--offset", type=float, default=2.0, help="harshness offsets are uniform in ± this, in points")
+    parser.add_argument("--careless", type=int, default=2, help="pairwise: judges who vote at random, on top")
+    parser.add_argument("--scale", type=float, default=PAIRWISE_SCALE, help="pairwise: the careful judges' logistic s")
+    parser.add_argument("--epsilon", type=float, nargs="+", default=[0.0, crowd_bt.EPSILON], help="pairwise")
     args = parser.parse_args(argv)
+    if args.mode == "pairwise":
+        _main_pairwise(args)
+        return
 
     print(
         f"{args.entries} entries, {args.judges} judges (harshness +-{args.offset:g} points on {LOW}-{HIGH}, "
@@ -149,6 +273,87 @@ def main(argv: list[str] | None = None) -> None:
         wins = sum(t.model > t.zscore for t in trials)
         print(f"{'k = ' + str(k):>6}  {cells[0]:>16}  {cells[1]:>16}  {cells[2]:>16}  in {wins} of {len(trials)} seeds")
     print(f"results for 300 entries x 3 reviews x 5 criteria: {time_results() * 1000:.1f} ms (best of 5)")
+
+
+def _main_pairwise(args: argparse.Namespace) -> None:
+    n, j, c = args.entries, args.judges, args.careless
+    print(
+        f"Pairwise (Crowd-BT, judging/crowd_bt.py) beside the rubric model: {n} entries with the same true "
+        f"qualities, {args.seeds} seeds.\n"
+        f"Judge time: a comparison costs half a review, so a judge gets two looks at an entry for each review "
+        f"(the first look of a walk\ncompares with nothing). A careful judge prefers a to b with "
+        f"P = 1 / (1 + exp(-(q_a - q_b) / {args.scale:g})): as noisy as two impressions\nof the rubric model, "
+        f"without its harshness and scale use. {c} careless judges vote (or score) at random."
+    )
+    _pairwise_table(
+        args,
+        title=f"A. Careless judges on top: the rubric model's {j} judges alone at k reviews per entry (k x {n} / {j} "
+        f"reviews each);\n   pairwise: the same {j} careful judges with the same time each, plus {c} careless "
+        f"judges with as much time each.",
+        rubric_careless=0,
+        share=j,
+    )
+    _pairwise_table(
+        args,
+        title=f"B. The same {j + c} judges ({j} careful, {c} careless) in both, sharing the time: rubric at k reviews "
+        f"per entry\n   (k x {n} / {j + c} reviews each), pairwise with twice that many looks each.",
+        rubric_careless=c,
+        share=j + c,
+    )
+    print(
+        "\nTargets: pairwise within 0.03 of the rubric model at the same k (equal time); "
+        "careless below careful in >= 90 % of seeds."
+    )
+
+
+def _pairwise_table(args: argparse.Namespace, *, title: str, rubric_careless: int, share: int) -> None:
+    """One comparison at equal time: each judge has `share`-th of the rubric's k x entries reviews."""
+    n, j, c = args.entries, args.judges, args.careless
+    seeds = range(1, args.seeds + 1)
+    rows = []
+    for k in args.k:
+        looks = 2 * k * n // share
+        rubric = [
+            simulate(seed=s, k=k, entries=n, judges=j, offset=args.offset, careless=rubric_careless).model
+            for s in seeds
+        ]
+        pairwise = [
+            [
+                simulate_pairwise(seed=s, entries=n, judges=j, careless=c, scale=args.scale, epsilon=eps, looks=looks)
+                for s in seeds
+            ]
+            for eps in args.epsilon
+        ]
+        rows.append((f"k = {k} ({looks} looks each)", rubric, pairwise))
+    heads = [f"pairwise e={eps:g}" for eps in args.epsilon]
+    print(f"\n{title}\nSpearman with the true order, mean over seeds (5th percentile), pairwise minus rubric:")
+    print(f"{'':>24}  {'rubric model':>14}" + "".join(f"  {h:>21}" for h in heads))
+    for label, rubric, pairwise in rows:
+        cells = [
+            _cell5([t.spearman for t in trials]) + f" {fmean(t.spearman for t in trials) - fmean(rubric):+.3f}"
+            for trials in pairwise
+        ]
+        print(f"{label:>24}  {_cell5(rubric):>14}" + "".join(f"  {cell:>21}" for cell in cells))
+    print(
+        "Seeds where both careless judges' reliability is below every careful judge's: online (as Crowd-BT has it "
+        "after the\nlast vote, as Gavel shows it) / re-assessed (crowd_bt.reassess) / by share of votes agreeing "
+        "with the true order (an oracle):"
+    )
+    for label, _, pairwise in rows:
+        shares = [
+            " / ".join(
+                f"{sum(getattr(t, 'careless_below_' + what) for t in trials) / len(trials):.0%}"
+                for what in ("online", "reassessed", "truth")
+            )
+            for trials in pairwise
+        ]
+        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in shares))
+
+
+def _cell5(values: list[float]) -> str:
+    """Mean and 5th percentile."""
+    fifth = sorted(values)[max(0, math.ceil(len(values) * 0.05) - 1)]
+    return f"{fmean(values):.3f} ({fifth:.3f})"
 
 
 def _cell(values: list[float]) -> str:

@@ -3,7 +3,7 @@ issue 8 through the real assignment and scoring code."""
 
 from statistics import fmean
 
-from judging.simulate import main, simulate
+from judging.simulate import main, simulate, simulate_pairwise
 
 SEEDS = range(1, 13)
 
@@ -31,3 +31,49 @@ def test_simulate_prints_the_three_methods_side_by_side(capsys):
     assert "plain mean           z-score             model" in out
     assert " k = 3 " in out and " k = 2 " in out
     assert "results for 300 entries x 3 reviews x 5 criteria:" in out
+
+
+# Issue 12: pairwise judging with Crowd-BT beside the rubric model, on a few seeds.
+PAIRWISE_SEEDS = range(1, 9)
+
+
+def test_pairwise_ranks_the_entries_sanely_and_uses_the_judges_time():
+    trials = [simulate_pairwise(seed=seed, k=3) for seed in PAIRWISE_SEEDS]
+
+    # 10 judges x 30 looks, the first look of each walk without a vote.
+    assert {t.comparisons for t in trials} == {10 * 29}
+    assert fmean(t.spearman for t in trials) > 0.8
+    assert min(t.spearman for t in trials) > 0.6
+
+
+def test_pairwise_without_careless_judges_keeps_up_with_the_rubric_model():
+    pairwise = [simulate_pairwise(seed=seed, k=3, careless=0).spearman for seed in PAIRWISE_SEEDS]
+    rubric = [simulate(seed=seed, k=3).model for seed in PAIRWISE_SEEDS]
+
+    assert fmean(pairwise) > fmean(rubric) - 0.03
+
+
+def test_reassessed_reliability_tells_careless_judges_from_careful_ones_more_often_than_online():
+    # With judges' time to look at most entries, explore as Gavel does.
+    trials = [simulate_pairwise(seed=seed, k=3, epsilon=0.5) for seed in PAIRWISE_SEEDS]
+
+    reassessed = sum(t.careless_below_reassessed for t in trials)
+    assert reassessed >= 6
+    assert reassessed >= sum(t.careless_below_online for t in trials)
+
+
+def test_pairwise_simulation_uses_the_same_true_qualities_as_the_rubric_one():
+    # Same seed, same truth: with perfect judges pairwise and rubric see one order.
+    sharp = simulate_pairwise(seed=4, k=3, careless=0, scale=0.01)
+
+    assert sharp.spearman > 0.95
+    assert simulate_pairwise(seed=4) == simulate_pairwise(seed=4)
+
+
+def test_simulate_pairwise_prints_both_comparisons(capsys):
+    main(["--mode", "pairwise", "--seeds", "2", "--k", "2", "--epsilon", "0"])
+    out = capsys.readouterr().out
+    assert "A. Careless judges on top" in out
+    assert "B. The same 10 judges (8 careful, 2 careless) in both" in out
+    assert "k = 2 (20 looks each)" in out and "k = 2 (16 looks each)" in out
+    assert "rubric model" in out and "pairwise e=0" in out
