@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from jams.admin import FitsALaptop
+from jams.times import format_utc
 
 from .emails import mailing_render
 from .models import Mailing
@@ -41,7 +42,7 @@ class MailingForm(forms.ModelForm):
 @admin.register(Mailing)
 class MailingAdmin(FitsALaptop, admin.ModelAdmin):
     form = MailingForm
-    list_display = ["subject", "jam", "audience", "state", "recipient_count", "sent_at", "created_by"]
+    list_display = ["subject", "jam", "audience", "state"]
     list_filter = ["audience", "jam"]
     list_select_related = ["jam", "created_by"]
     search_fields = ["subject"]
@@ -51,9 +52,12 @@ class MailingAdmin(FitsALaptop, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin-layout.css", "css/admin-mailings.css"]}
 
-    @admin.display(description="state")
+    @admin.display(description="sent", ordering="sent_at")
     def state(self, mailing: Mailing) -> str:
-        return "Sent" if mailing.sent_at else "Not sent yet"
+        if mailing.sent_at is None:
+            return "Not sent yet"
+        people = f"{mailing.recipient_count} {'person' if mailing.recipient_count == 1 else 'people'}"
+        return f"Sent to {people}, {format_utc(mailing.sent_at)}"
 
     @admin.display(description="emails")
     def emails(self, mailing: Mailing) -> str:

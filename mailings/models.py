@@ -17,16 +17,21 @@ from jams.models import Jam
 class Audience(models.TextChoices):
     SIGNED_UP = "signed_up", "Everyone signed up"
     NO_TEAM = "no_team", "Signed up without a team"
-    NOT_SUBMITTED = "not_submitted", "Signed up without a submitted entry (no team, or the team hasn't submitted)"
+    NOT_SUBMITTED = "not_submitted", "Signed up without a submitted entry"
     DRAFT = "draft", "Teams with a draft but no submitted entry"
     SUBMITTED = "submitted", "Teams that submitted"
     JUDGES_BEHIND = "judges_behind", "Judges with reviews left"
-    WINNERS = "winners", "Winners (teams with a prize, once the results are published)"
+    WINNERS = "winners", "Winners (once the results are published)"
 
 
 class Mailing(models.Model):
     jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="+")
-    audience = models.CharField(max_length=20, choices=Audience.choices)
+    audience = models.CharField(
+        max_length=20,
+        choices=Audience.choices,
+        help_text="“Without a submitted entry”: no team, or their team hasn't submitted. "
+        "Winners: the members of teams with a prize. Nobody who turned announcements off is emailed.",
+    )
     subject = models.CharField(max_length=200)
     body = models.TextField(
         help_text="Markdown. Placeholders: {{ name }}, {{ jam }}, {{ deadline_local }} (in the jam's time zone)."

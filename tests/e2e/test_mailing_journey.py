@@ -49,6 +49,7 @@ def test_organizer_writes_previews_and_sends_to_those_without_an_entry(
         page.select_option("#id_audience", value="not_submitted")
         page.fill("#id_subject", "{{ jam }}: submissions close soon")
         page.fill("#id_body", "Hi {{ name }},\n\nYour entry isn't in yet. Submissions close **{{ deadline_local }}**.")
+        assert page.evaluate(OVERFLOW) == {"page": 0, "boxes": []}
         page.screenshot(path=str(artifacts_dir / "mailing-write.png"), full_page=True)
         page.get_by_role("button", name="Save and preview").click()
 
@@ -62,7 +63,12 @@ def test_organizer_writes_previews_and_sends_to_those_without_an_entry(
 
         page.get_by_test_id("mailing-send").click()
         expect(page.locator(".messagelist")).to_contain_text("is on its way to 4 people")
+        assert page.evaluate(OVERFLOW) == {"page": 0, "boxes": []}
         page.screenshot(path=str(artifacts_dir / "mailing-sent.png"), full_page=True)  # read-only now
+        page.goto(base + "/admin/mailings/mailing/")
+        expect(page.locator("#result_list")).to_contain_text("Sent to 4 people")
+        assert page.evaluate(OVERFLOW) == {"page": 0, "boxes": []}
+        page.screenshot(path=str(artifacts_dir / "mailing-list.png"), full_page=True)
 
         messages = smtp_sink.wait_for(4, timeout=60)
         assert sorted(m["To"] for m in messages) == expected
