@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--offset", type=float, default=2.0, help="harshness offsets are uniform in ± this, in points")
     parser.add_argument("--careless", type=int, default=2, help="pairwise: judges who vote at random, on top")
     parser.add_argument("--scale", type=float, default=PAIRWISE_SCALE, help="pairwise: the careful judges' logistic s")
-    parser.add_argument("--epsilon", type=float, nargs="+", default=[0.0, crowd_bt.EPSILON], help="pairwise")
+    parser.add_argument("--epsilon", type=float, nargs="+", default=[0.0, crowd_bt.EPSILON, 0.5], help="pairwise")
     args = parser.parse_args(argv)
     if args.mode == "pairwise":
         _main_pairwise(args)
