@@ -29,7 +29,8 @@ Pairwise mode (issue 12, `--mode pairwise`): the same true qualities (the same d
 each seed), judged by comparing pairs with Crowd-BT (judging/crowd_bt.py); see
 `simulate_pairwise`.
 
-    python -m judging.simulate --mode pairwise [--seeds 100] [--careless 2] [--scale 0.55]
+    python -m judging.simulate --mode pairwise [--seeds 100] [--k 3 2] [--careless 2] [--scale 0.55]
+                                               [--epsilon 0 0.25 0.5]
 """
 
 from __future__ import annotations
