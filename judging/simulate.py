@@ -286,7 +286,7 @@ def _main_pairwise(args: argparse.Namespace) -> None:
         f"P = 1 / (1 + exp(-(q_a - q_b) / {args.scale:g})): as noisy as two impressions\nof the rubric model, "
         f"without its harshness and scale use. {c} careless judges vote (or score) at random."
     )
-    _pairwise_table(
+    alone = _pairwise_table(
         args,
         title=f"A. Careless judges on top: the rubric model's {j} judges alone at k reviews per entry (k x {n} / {j} "
         f"reviews each);\n   pairwise: the same {j} careful judges with the same time each, plus {c} careless "
@@ -294,21 +294,33 @@ def _main_pairwise(args: argparse.Namespace) -> None:
         rubric_careless=0,
         share=j,
     )
-    _pairwise_table(
+    shared = _pairwise_table(
         args,
         title=f"B. The same {j + c} judges ({j} careful, {c} careless) in both, sharing the time: rubric at k reviews "
         f"per entry\n   (k x {n} / {j + c} reviews each), pairwise with twice that many looks each.",
         rubric_careless=c,
         share=j + c,
     )
+    heads = [f"pairwise e={eps:g}" for eps in args.epsilon]
+    print(
+        f"\nC. The rubric model's {j} judges' time shared by the {j + c} pairwise judges: B's pairwise minus A's "
+        f"rubric model:"
+    )
+    print(f"{'':>24}  {'':>14}" + "".join(f"  {h:>21}" for h in heads))
+    for (label, rubric, _), (_, _, pairwise) in zip(alone, shared, strict=True):
+        cells = [f"{fmean(t.spearman for t in trials) - fmean(rubric):+.3f}" for trials in pairwise]
+        print(f"{label.split(' (')[0]:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in cells))
     print(
         "\nTargets: pairwise within 0.03 of the rubric model at the same k (equal time); "
         "careless below careful in >= 90 % of seeds."
     )
 
 
-def _pairwise_table(args: argparse.Namespace, *, title: str, rubric_careless: int, share: int) -> None:
-    """One comparison at equal time: each judge has `share`-th of the rubric's k x entries reviews."""
+def _pairwise_table(
+    args: argparse.Namespace, *, title: str, rubric_careless: int, share: int
+) -> list[tuple[str, list[float], list[list[PairwiseTrial]]]]:
+    """One comparison at equal time, printed: each judge has `share`-th of the rubric's
+    k x entries reviews. Returns the rows: (label, rubric's Spearman, pairwise trials per epsilon)."""
     n, j, c = args.entries, args.judges, args.careless
     seeds = range(1, args.seeds + 1)
     rows = []
@@ -349,6 +361,7 @@ def _pairwise_table(args: argparse.Namespace, *, title: str, rubric_careless: in
             for trials in pairwise
         ]
         print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in shares))
+    return rows
 
 
 def _cell5(values: list[float]) -> str:

@@ -75,5 +75,6 @@ def test_simulate_pairwise_prints_both_comparisons(capsys):
     out = capsys.readouterr().out
     assert "A. Careless judges on top" in out
     assert "B. The same 10 judges (8 careful, 2 careless) in both" in out
+    assert "C. The rubric model's 8 judges' time shared by the 10 pairwise judges" in out
     assert "k = 2 (20 looks each)" in out and "k = 2 (16 looks each)" in out
     assert "rubric model" in out and "pairwise e=0" in out
