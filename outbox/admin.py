@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .models import OutboxItem
@@ -14,7 +16,9 @@ class OutboxItemAdmin(admin.ModelAdmin):
     """What the workers owe people and what they did: each email and file job, its state,
     tries and last error. Read-only but for "retry"."""
 
-    list_display = ["created_at", "kind", "recipients_short", "jam", "state", "tries", "error_short", "done_at"]
+    # Five columns beside the filters fit a 1366 px screen (tests/e2e/test_admin_layout.py):
+    # what it is and for whom in one cell, its state with tries and time in another.
+    list_display = ["created_at", "what", "jam", "status", "error_short"]
     list_filter = ["state", "kind", "is_email", "jam"]
     list_select_related = ["jam"]
     search_fields = ["recipients", "kind"]
@@ -22,12 +26,23 @@ class OutboxItemAdmin(admin.ModelAdmin):
     actions = ["retry"]
     readonly_fields = [f.name for f in OutboxItem._meta.fields]
 
-    @admin.display(description="for")
-    def recipients_short(self, item: OutboxItem) -> str:
+    class Media:
+        css = {"all": ["css/admin-layout.css"]}
+
+    @admin.display(description="what, for whom", ordering="kind")
+    def what(self, item: OutboxItem) -> str:
         people = item.recipients.split()
         if len(people) > 2:
-            return f"{', '.join(people[:2])} and {len(people) - 2} more"
-        return ", ".join(people) or "—"
+            people = [*people[:2], f"and {len(people) - 2} more"]
+        return format_html('{}<span class="secondary">{}</span>', item.kind, ", ".join(people) or "—")
+
+    @admin.display(description="state", ordering="state")
+    def status(self, item: OutboxItem) -> str:
+        tries = f"{item.tries} tr{'y' if item.tries == 1 else 'ies'}"
+        when = formats.date_format(item.done_at, "DATETIME_FORMAT") if item.done_at else ""
+        return format_html(
+            '{}<span class="secondary">{}</span>', item.get_state_display(), " · ".join(filter(None, [tries, when]))
+        )
 
     @admin.display(description="last error")
     def error_short(self, item: OutboxItem) -> str:

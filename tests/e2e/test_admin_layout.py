@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from judging.models import Assignment, Award, Conflict
 from judging.services import review_save
+from outbox.models import OutboxItem
 from submissions.models import Entry
 from tests.factories import (
     CriterionFactory,
@@ -177,6 +178,7 @@ CHANGELISTS = {
     "conflicts": "/admin/judging/conflict/",
     "prizes": "/admin/judging/prize/",
     "users": "/admin/accounts/user/",
+    "outbox": "/admin/outbox/outboxitem/",
 }
 
 
@@ -187,6 +189,17 @@ def test_main_admin_lists_fit_a_laptop_screen(live_server, organizer_page, shots
     UserFactory(
         email="organizer.of.the.evaluations.hackathon.2031@interpretability-lab.university.example.edu",
         display_name="Maximiliane Alexandra Konstantinopoulou-Featherstonehaugh",
+    )
+    # The outbox's list: an announcement to many, and a failure with a long error.
+    OutboxItem.objects.create(
+        kind="Announcement",
+        handler="mailings.services.delivery_send",
+        jam=jam,
+        recipients="\n".join(f"participant.number.{n}@interpretability-lab.university.example.edu" for n in range(3)),
+        state=OutboxItem.State.FAILED,
+        tries=3,
+        last_error="SMTPRecipientsRefused: {'participant.number.0@interpretability-lab.university.example.edu': "
+        "(550, b'5.1.1 The email account that you tried to reach does not exist')}",
     )
 
     problems = []
