@@ -122,7 +122,15 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         ("Content", {"fields": ["description", "cover_image"]}),
         (
             "Judging",
-            {"fields": ["reviews_per_entry", "extra_reviews_allowed", "ranking_method", "assignments_made_at"]},
+            {
+                "fields": [
+                    "judging_mode",
+                    "reviews_per_entry",
+                    "extra_reviews_allowed",
+                    "ranking_method",
+                    "assignments_made_at",
+                ]
+            },
         ),
         ("Results", {"fields": ["show_ranking", "show_uncertainty", "results_published_at"]}),
     ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.forms import AccountCreateForm
 
 from .models import Jam, Testimonial
-from .times import utc_offset_label
+from .times import format_jam_time, utc_offset_label
 
 
 class SignUpForm(forms.Form):
@@ -82,6 +82,18 @@ class JamAdminForm(JamZoneTimesForm):
     class Meta:
         model = Jam
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
+
+    def clean_judging_mode(self) -> str:
+        """The mode can change only before judging opens (when submissions close, by the
+        times saved): after, judges may have scored or compared under the old one."""
+        mode = self.cleaned_data["judging_mode"]
+        saved = Jam.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        if saved and mode != saved.judging_mode and timezone.now() >= saved.submissions_close_at:
+            raise forms.ValidationError(
+                f"Judging opened on {format_jam_time(saved.submissions_close_at, saved)}, when submissions closed, "
+                f"so the judging mode can't change any more: it stays “{saved.get_judging_mode_display()}”."
+            )
+        return mode
 
     def jam_zone_name(self) -> str | None:
         if self.is_bound:

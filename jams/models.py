@@ -102,6 +102,16 @@ class Jam(models.Model):
         WEIGHTED_MEAN = "weighted", "Weighted mean of the judges' scores"
         CALIBRATED = "calibrated", "Adjusted for judge harshness"
 
+    class JudgingMode(models.TextChoices):
+        RUBRIC = "rubric", "Rubric: judges score each entry on the criteria"
+        PAIRWISE = "pairwise", "Pairwise: judges walk the floor and compare entries two at a time"
+
+    judging_mode = models.CharField(
+        max_length=10,
+        choices=JudgingMode.choices,
+        default=JudgingMode.RUBRIC,
+        help_text="Chosen before judging opens (when submissions close); it can't change after.",
+    )
     reviews_per_entry = models.PositiveSmallIntegerField(
         "reviews per entry wanted", default=3, validators=[MinValueValidator(1)]
     )
@@ -188,6 +198,21 @@ class Jam(models.Model):
 
     def judging_open_at(self, now: datetime) -> bool:
         return self.submissions_close_at <= now < self.judging_ends_at
+
+    @property
+    def pairwise(self) -> bool:
+        return self.judging_mode == self.JudgingMode.PAIRWISE
+
+    @property
+    def results_method(self) -> str:
+        """What the results rank by: the rubric's ranking method, or "pairwise"."""
+        return "pairwise" if self.pairwise else self.ranking_method
+
+    @property
+    def results_method_display(self) -> str:
+        if self.pairwise:
+            return "Pairwise comparisons (Crowd-BT)"
+        return self.get_ranking_method_display()
 
     @property
     def results_published(self) -> bool:

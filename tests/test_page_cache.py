@@ -169,6 +169,7 @@ def _jam_admin_form(jam, **changes) -> dict:
         "description": jam.description, "timezone": jam.timezone,
         **split("starts_at"), **split("submission_deadline"), **split("judging_ends_at"),
         "signups_open": "on", "max_team_size": jam.max_team_size, "grace_minutes": jam.grace_minutes,
+        "judging_mode": jam.judging_mode,
         "reviews_per_entry": jam.reviews_per_entry, "ranking_method": jam.ranking_method,
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 JUDGING_FORMS = {
-    "reviews_per_entry": "3", "ranking_method": "calibrated",
+    "judging_mode": "rubric", "reviews_per_entry": "3", "ranking_method": "calibrated",
     "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
     "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
 }  # fmt: skip
