@@ -197,7 +197,7 @@ class EntryAdmin(FitsALaptop, admin.ModelAdmin):
         "version", "notified_version", "created_at", "updated_at", "updated_by",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["team", "jam", "members", "title", "abstract", "authors"]}),
+        (None, {"fields": ["team", "jam", "members", "title", "abstract", "authors", "table"]}),
         ("Files", {"fields": ["slides_link", "image_link", "thumbnail_preview", "thumbnails_of"]}),
         ("Links", {"fields": ["video_url", "repository_url"]}),
         ("State", {"fields": ["state", "is_late", "submitted_at", "version", "notified_version"]}),

@@ -103,6 +103,11 @@ class Entry(models.Model):
     video_url = models.URLField("video link", max_length=500, blank=True)
     repository_url = models.URLField("repository link", max_length=500, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    # Where judges find the team on an expo floor, given by the organizers (pairwise
+    # judging shows it). Nullable without a default, for SQLite (see change_noted_version).
+    table = models.CharField(
+        "table or place", max_length=40, null=True, blank=True, help_text="Shown to judges, e.g. “Table 12”."
+    )
     is_late = models.BooleanField(default=False, help_text="Submitted in the grace period after the deadline.")
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
