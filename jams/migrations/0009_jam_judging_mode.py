@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jams', '0008_jam_share_card'),
+        ("jams", "0008_jam_share_card"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='jam',
-            name='judging_mode',
-            field=models.CharField(choices=[('rubric', 'Rubric: judges score each entry on the criteria'), ('pairwise', 'Pairwise: judges walk the floor and compare entries two at a time')], default='rubric', help_text="Chosen before judging opens (when submissions close); it can't change after.", max_length=10),
+            model_name="jam",
+            name="judging_mode",
+            field=models.CharField(
+                choices=[
+                    ("rubric", "Rubric: judges score each entry on the criteria"),
+                    ("pairwise", "Pairwise: judges walk the floor and compare entries two at a time"),
+                ],
+                default="rubric",
+                help_text="Chosen before judging opens (when submissions close); it can't change after.",
+                max_length=10,
+            ),
         ),
     ]

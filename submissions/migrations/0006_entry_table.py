@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0005_entry_share_card'),
+        ("submissions", "0005_entry_share_card"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='entry',
-            name='table',
-            field=models.CharField(blank=True, help_text='Shown to judges, e.g. “Table 12”.', max_length=40, null=True, verbose_name='table or place'),
+            model_name="entry",
+            name="table",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to judges, e.g. “Table 12”.",
+                max_length=40,
+                null=True,
+                verbose_name="table or place",
+            ),
         ),
     ]
