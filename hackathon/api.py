@@ -163,7 +163,8 @@ class RankOut(Schema):
 
 class RankingOut(Schema):
     method: str = Field(
-        description="weighted (mean of the judges' weighted scores) or calibrated (adjusted for judge harshness)."
+        description="weighted (mean of the judges' weighted scores), calibrated (adjusted for judge harshness) "
+        "or pairwise (Crowd-BT's mean from judges' comparisons of pairs)."
     )
     scale_low: float
     scale_high: float
@@ -373,7 +374,7 @@ def jam_results(request: HttpRequest, slug: str):
 
 def _ranking(jam: Jam) -> dict:
     results = published_results(jam=jam)
-    method, margins = jam.ranking_method, jam.show_uncertainty
+    method, margins = jam.results_method, jam.show_uncertainty
     rows = []
     for row in results.rows:
         if not row.entry.is_submitted:

@@ -20,7 +20,8 @@ from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
-from .selectors import judge_diagnostics, results_audience
+from .pairwise_selectors import pairwise_judges
+from .selectors import jam_results, judge_diagnostics, results_audience
 from .services import (
     AlreadyPublished,
     NotAllowed,
@@ -121,7 +122,7 @@ class RemovedFilter(admin.SimpleListFilter):
 
 @admin.register(Judge)
 class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
-    list_display = ["person", "jam", "reviewed", "cap", "status", "invited_at"]
+    list_display = ["person", "jam", "reviewed", "compared", "cap", "status", "invited_at"]
     list_filter = ["jam", "excluded_from_results", RemovedFilter]
     search_fields = ["user__email", "user__display_name"]
     ordering = ["user__display_name", "id"]  # Meta's ordering is dropped by the counts' GROUP BY
@@ -179,8 +180,16 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(load_count=Count("assignments", distinct=True), review_count=Count("reviews", distinct=True))
+            .annotate(
+                load_count=Count("assignments", distinct=True),
+                review_count=Count("reviews", distinct=True),
+                comparison_count=Count("comparisons", distinct=True),
+            )
         )
+
+    @admin.display(description="comparisons made", ordering="comparison_count")
+    def compared(self, judge: Judge) -> int:
+        return judge.comparison_count
 
     @admin.display(description="reviews done", ordering="review_count")
     def reviewed(self, judge: Judge) -> str:
@@ -317,7 +326,7 @@ SORTS = {
     "title": lambda row: row.entry.title.lower(),
     "weighted": lambda row: -(row.figures.weighted or -1e9),
     "calibrated": lambda row: -(row.figures.calibrated or -1e9),
-    "se": lambda row: -(row.figures.se(row.entry.jam.ranking_method) or 0),
+    "se": lambda row: -(row.figures.se(row.entry.jam.results_method) or 0),
     "reviews": lambda row: -row.figures.review_count,
     "spread": lambda row: -(row.figures.spread or 0),
 }
@@ -329,6 +338,8 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
         if "show_uncertainty" in request.POST:
             return _uncertainty_from_post(request, jam)
         return _award_from_post(request, jam)
+    if jam.pairwise:
+        return _pairwise_results_view(model_admin, request, jam)
     results, judges = judge_diagnostics(jam=jam)
     criteria, rows = results.criteria, results.rows
     export = CSV_EXPORTS.get(request.GET.get("format", ""))
@@ -358,6 +369,57 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
         "opts": Jam._meta,
     }
     return TemplateResponse(request, "admin/judging/results.html", context)
+
+
+def _pairwise_results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam: Jam) -> HttpResponse:
+    """A pairwise jam's results: entries by Crowd-BT mean ± standard deviation with the
+    comparisons each was in, and each judge's progress and estimated reliability."""
+    results = jam_results(jam=jam)
+    judges = pairwise_judges(jam=jam)
+    if request.GET.get("format") == "csv":
+        return pairwise_results_csv(jam, results.rows)
+    if request.GET.get("format") == "judges-csv":
+        return pairwise_judges_csv(jam, judges)
+    awards: dict[int, list[Prize]] = {}
+    for award in Award.objects.filter(prize__jam=jam).select_related("prize"):
+        awards.setdefault(award.entry_id, []).append(award.prize)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Results of {jam.title}",
+        "jam": jam,
+        "rows": [(row, awards.get(row.entry.pk, [])) for row in results.rows],
+        "too_close": sum(1 for row in results.rows if row.figures.too_close),
+        "judges": judges,
+        "prizes": list(Prize.objects.filter(jam=jam)),
+        "opts": Jam._meta,
+    }
+    return TemplateResponse(request, "admin/judging/results_pairwise.html", context)
+
+
+def pairwise_results_csv(jam: Jam, rows: list) -> HttpResponse:
+    response, writer = _csv_response(jam, "results")
+    writer.writerow([
+        "rank", "tied", "too close to call", "entry id", "title", "team", "comparisons",
+        "mean (Crowd-BT)", "standard deviation",
+    ])  # fmt: skip
+    for row in rows:
+        f = row.figures
+        writer.writerow([
+            f.rank or "not compared", _yes(f.tied), _yes(f.too_close), row.entry.pk, csv_safe(row.entry.title),
+            csv_safe(row.entry.team.name), f.review_count, _fmt(f.mu), _fmt(f.mu_se),
+        ])  # fmt: skip
+    return response
+
+
+def pairwise_judges_csv(jam: Jam, judges: list) -> HttpResponse:
+    response, writer = _csv_response(jam, "judges")
+    writer.writerow(["judge", "judge email", "comparisons made", "skips", "reliability", "left out of the results"])
+    for row in judges:
+        writer.writerow([
+            csv_safe(row.judge.user.display_name), csv_safe(row.judge.user.email), row.comparisons_made,
+            row.skips, _fmt(row.reliability), _yes(row.judge.excluded_from_results),
+        ])  # fmt: skip
+    return response
 
 
 def _uncertainty_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from jams.models import Jam
 from submissions.models import Entry
@@ -176,3 +177,87 @@ class ResultsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Results of {self.jam} as published"
+
+
+# Pairwise judging (Crowd-BT, judging/crowd_bt.py) --------------------------------------
+#
+# The votes (Comparison) are the record; the figures on PairwiseJudge and PairwiseEntry
+# are what replaying them gives, kept up to date one vote at a time. Every pairwise write
+# holds the jam's row lock (judging/pairwise_services.py), so two votes never interleave.
+
+
+class PairwiseJudge(models.Model):
+    """Where a judge is on the expo floor: the entry they saw before (`previous`) and the
+    one they are sent to now (`current`), and Crowd-BT's estimate of their reliability."""
+
+    judge = models.OneToOneField(Judge, on_delete=models.CASCADE, primary_key=True, related_name="pairwise")
+    previous = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    current = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    alpha = models.FloatField()
+    beta = models.FloatField()
+    comparisons_made = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "pairwise judge"
+
+    def __str__(self) -> str:
+        return f"{self.judge.user} in pairwise judging"
+
+
+class PairwiseEntry(models.Model):
+    """An entry's estimated quality (mean and variance) from the judges' comparisons."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.CASCADE, primary_key=True, related_name="pairwise")
+    mu = models.FloatField()
+    sigma_sq = models.FloatField()
+    times_seen = models.PositiveIntegerField(default=0, help_text="How many times judges were sent to it.")
+
+    class Meta:
+        verbose_name = "pairwise entry"
+        verbose_name_plural = "pairwise entries"
+
+    def __str__(self) -> str:
+        return f"{self.entry} (pairwise)"
+
+
+class Comparison(models.Model):
+    """One vote: the judge found `winner` better than `loser`."""
+
+    # RESTRICT, as for reviews: deleting a judge must not silently move the ranking.
+    judge = models.ForeignKey(Judge, on_delete=models.RESTRICT, related_name="comparisons")
+    winner = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comparisons_won")
+    loser = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comparisons_lost")
+    # Whether the winner was the entry the judge saw first (their `previous`): an undo
+    # puts the pair back the way it was shown.
+    winner_first = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(winner=models.F("loser")), name="comparison_two_entries")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.winner} over {self.loser} ({self.judge.user})"
+
+
+class Skip(models.Model):
+    """An entry a judge was sent to and did not compare: the team wasn't there, or the
+    judge has a conflict. The judge is not sent to it again."""
+
+    class Reason(models.TextChoices):
+        ABSENT = "absent", "The team wasn't there"
+        CONFLICT = "conflict", "The judge has a conflict"
+
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="skips")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="skips")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.judge.user} skipped {self.entry} ({self.get_reason_display()})"

@@ -59,11 +59,19 @@ class EntryResult:
     rank: int | None = None
     tied: bool = False  # shares its rank with another entry
     too_close: bool = False  # its interval overlaps the next place's or the previous one's
+    # Pairwise judging: Crowd-BT's mean and its standard deviation (the square root of
+    # its variance); review_count is then the comparisons the entry was in.
+    mu: float | None = None
+    mu_se: float | None = None
 
     def total(self, method: str) -> float | None:
+        if method == "pairwise":
+            return self.mu
         return self.calibrated if method == "calibrated" else self.weighted
 
     def se(self, method: str) -> float | None:
+        if method == "pairwise":
+            return self.mu_se
         return self.calibrated_se if method == "calibrated" else self.weighted_se
 
     @property
@@ -374,6 +382,22 @@ def _overlap(upper: EntryResult, lower: EntryResult, method: str) -> bool:
     if up_se is None or low_se is None:
         return True
     return upper.total(method) - up_se <= lower.total(method) + low_se
+
+
+def rank_pairwise(estimates: dict[int, tuple[float, float, int]]) -> list[EntryResult]:
+    """Entries ranked by Crowd-BT's mean, best first, from entry id -> (mu, sigma_sq,
+    comparisons). An entry in no comparison is unranked (last), as an unreviewed one is;
+    equal means share a place and overlapping mu ± sd are too close to call, as in the
+    rubric's ranking."""
+    results = []
+    for entry_id, (mu, sigma_sq, comparisons) in estimates.items():
+        result = EntryResult(entry_id=entry_id, review_count=comparisons)
+        if comparisons:
+            result.mu, result.mu_se = mu, math.sqrt(sigma_sq)
+        results.append(result)
+    ranked = sorted(results, key=lambda r: _sort_key(r, "pairwise"))
+    _assign_ranks(ranked, "pairwise")
+    return ranked
 
 
 # Comparisons for the simulation --------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
@@ -9,8 +10,20 @@ from accounts.models import User
 from jams.models import Jam, SignUp
 from submissions.models import Entry, TeamMembership
 
-from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsNotice, ResultsSnapshot, Review, Score
-from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse
+from .models import (
+    Assignment,
+    Award,
+    Comparison,
+    Conflict,
+    Criterion,
+    Judge,
+    Prize,
+    ResultsNotice,
+    ResultsSnapshot,
+    Review,
+    Score,
+)
+from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse, rank_pairwise
 
 
 def judge_for(*, jam: Jam, user: User) -> Judge | None:
@@ -191,6 +204,8 @@ def judge_diagnostics(*, jam: Jam) -> tuple[JamResults, list[JudgeRow]]:
 
 
 def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
+    if jam.pairwise:
+        return _analyse_pairwise(jam)
     criteria = criteria_for(jam=jam)
     scores = Prefetch("scores", queryset=Score.objects.only("id", "review_id", "criterion_id", "value"))
     reviews = Review.objects.select_related("judge__user").prefetch_related(scores).order_by("id")
@@ -221,6 +236,33 @@ def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
         for f in analysis.entries
     ]
     return JamResults(criteria=criteria, rows=rows, scale=analysis.scale, noise=analysis.noise), analysis
+
+
+def _analyse_pairwise(jam: Jam) -> tuple[JamResults, Analysis]:
+    """Pairwise judging's results on the same terms as the rubric's: every submitted entry
+    ranked by its Crowd-BT mean ± standard deviation, as kept by the votes (a judge left
+    out of the results has had their votes replayed away). Three queries."""
+    entries = list(
+        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED)
+        .select_related("team", "jam", "pairwise")
+        .order_by("id")
+    )
+    counted = Comparison.objects.filter(judge__jam=jam, judge__excluded_from_results=False)
+    comparisons: dict[int, int] = defaultdict(int)
+    for winner_id, loser_id in counted.values_list("winner_id", "loser_id"):
+        comparisons[winner_id] += 1
+        comparisons[loser_id] += 1
+    estimates = {}
+    for entry in entries:
+        state = getattr(entry, "pairwise", None)
+        estimates[entry.pk] = (state.mu, state.sigma_sq, comparisons[entry.pk]) if state else (0.0, 0.0, 0)
+    ranked = rank_pairwise(estimates)
+    mus = [r.mu for r in ranked if r.mu is not None]
+    scale = (min(mus), max(mus)) if mus else (0.0, 0.0)
+    by_id = {entry.pk: entry for entry in entries}
+    rows = [ResultRow(entry=by_id[f.entry_id], figures=f, reviews=[]) for f in ranked]
+    results = JamResults(criteria=[], rows=rows, scale=scale, noise=None)
+    return results, Analysis(entries=ranked, judges={}, scale=scale, noise=None)
 
 
 def published_results(*, jam: Jam) -> JamResults:
@@ -307,7 +349,7 @@ def team_feedback(*, entry: Entry) -> TeamFeedback:
     feedback = Review.objects.filter(entry=entry).exclude(feedback="").order_by("id").values_list("feedback", flat=True)
     return TeamFeedback(
         criteria=[(c, figures.criterion_means.get(c.pk)) for c in results.criteria],
-        total=figures.total(entry.jam.ranking_method),
+        total=figures.total(entry.jam.results_method),
         rank=figures.rank,
         ranked=sum(1 for r in rows if r.figures.rank is not None),
         prizes=[award.prize for award in Award.objects.filter(entry=entry).select_related("prize")],

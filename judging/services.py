@@ -110,6 +110,10 @@ def judge_results_exclude(*, judge: Judge, excluded: bool) -> None:
     judge.excluded_from_results = excluded
     judge.save(update_fields=["excluded_from_results"])
     jam = Jam.objects.select_for_update().get(pk=judge.jam_id)
+    if jam.pairwise:  # the figures are kept vote by vote: replay them without this judge's
+        from .pairwise_services import pairwise_recompute
+
+        pairwise_recompute(jam=jam)
     if jam.results_published:
         _snapshot_take(jam)
         pages_changed(jam=jam)
@@ -341,7 +345,7 @@ def _snapshot_take(jam: Jam) -> ResultsSnapshot:
         jam=jam,
         defaults={
             "taken_at": jam.results_published_at,
-            "method": jam.ranking_method,
+            "method": jam.results_method,
             "scale_low": results.scale[0],
             "scale_high": results.scale[1],
             "noise": results.noise,

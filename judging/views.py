@@ -15,7 +15,9 @@ from submissions.models import Entry
 
 from .forms import ReviewForm
 from .invitations import InvitationLinkError, accept_token_read
-from .models import Judge, Review
+from .models import Judge, Review, Skip
+from .pairwise_selectors import pairwise_page
+from .pairwise_services import pairwise_next, pairwise_skip, pairwise_undo, pairwise_vote
 from .selectors import (
     criteria_for,
     judge_for,
@@ -112,6 +114,8 @@ def workspace(request: HttpRequest, slug: str) -> HttpResponse:
     jam, judge, refused = _judge_or_403(request, slug)
     if refused:
         return refused
+    if jam.pairwise:
+        return redirect("judging:pairwise", slug=slug)
     try:
         check_judging_open(jam=jam, now=timezone.now())
     except JudgingClosed as closed:
@@ -128,6 +132,9 @@ def review(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     jam, judge, refused = _judge_or_403(request, slug)
     if refused:
         return refused
+    if jam.pairwise:
+        messages.info(request, f"{jam.title} is judged by comparing entries two at a time, not by scoring them.")
+        return redirect("judging:pairwise", slug=slug)
     entry = get_object_or_404(Entry.objects.select_related("team", "jam"), jam=jam, pk=entry_id)
     refusal = review_refusal(judge=judge, entry=entry)
     if refusal:
@@ -220,6 +227,95 @@ def recuse_undo(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
         return redirect("judging:workspace", slug=slug)
     messages.success(request, f"“{entry.title}” is back in your queue.")
     return redirect("judging:review", slug=slug, entry_id=entry.pk)
+
+
+# Pairwise judging -------------------------------------------------------------------------
+
+
+@login_required
+def pairwise(request: HttpRequest, slug: str) -> HttpResponse:
+    """The judge's page on the expo floor: where to go now, and which of two was better."""
+    jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    if not jam.pairwise:
+        return redirect("judging:workspace", slug=slug)
+    context = {"jam": jam, "judge": judge}
+    try:
+        check_judging_open(jam=jam, now=timezone.now())
+    except JudgingClosed as closed:
+        context["closed"] = closed.message
+    else:
+        context["page"] = pairwise_page(judge=judge)
+    return render(request, "judging/pairwise.html", context)
+
+
+def _pairwise_post(request: HttpRequest, slug: str, action) -> HttpResponse:
+    """Run one pairwise service for the judge with the form's ids; its refusal comes back
+    as a message on their page, with nothing changed."""
+    _jam, judge, refused = _judge_or_403(request, slug)
+    if refused:
+        return refused
+    try:
+        ids = {
+            name: int(request.POST[name]) for name in ("first", "second", "winner", "entry") if request.POST.get(name)
+        }
+    except ValueError:
+        messages.error(request, "That form was damaged on the way; nothing was recorded. Please try again.")
+        return redirect("judging:pairwise", slug=slug)
+    try:
+        text = action(judge, ids)
+    except (NotAllowed, JudgingClosed) as error:
+        messages.error(request, error.message)
+    except KeyError:
+        messages.error(request, "That form was incomplete; nothing was recorded. Please try again.")
+    else:
+        messages.success(request, text)
+    return redirect("judging:pairwise", slug=slug)
+
+
+@login_required
+@require_POST
+def pairwise_next_view(request: HttpRequest, slug: str) -> HttpResponse:
+    def action(judge: Judge, ids: dict) -> str:
+        state = pairwise_next(judge=judge, current_id=ids.get("entry"))
+        return "Here is your next entry." if state.current_id else "There is no entry left for you to see."
+
+    return _pairwise_post(request, slug, action)
+
+
+@login_required
+@require_POST
+def pairwise_vote_view(request: HttpRequest, slug: str) -> HttpResponse:
+    def action(judge: Judge, ids: dict) -> str:
+        vote = pairwise_vote(judge=judge, first_id=ids["first"], second_id=ids["second"], winner_id=ids["winner"])
+        return f"Recorded: “{vote.winner.title}” was better than “{vote.loser.title}”."
+
+    return _pairwise_post(request, slug, action)
+
+
+@login_required
+@require_POST
+def pairwise_skip_view(request: HttpRequest, slug: str) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+
+    def action(judge: Judge, ids: dict) -> str:
+        skip = pairwise_skip(judge=judge, entry_id=ids["entry"], reason=reason)
+        if skip.reason == Skip.Reason.CONFLICT:
+            return f"Noted: you have a conflict with “{skip.entry.title}”. You won't be sent to it again."
+        return f"Skipped “{skip.entry.title}”: its team wasn't there."
+
+    return _pairwise_post(request, slug, action)
+
+
+@login_required
+@require_POST
+def pairwise_undo_view(request: HttpRequest, slug: str) -> HttpResponse:
+    def action(judge: Judge, ids: dict) -> str:
+        vote = pairwise_undo(judge=judge)
+        return f"Your vote on “{vote.winner.title}” and “{vote.loser.title}” is undone: vote again."
+
+    return _pairwise_post(request, slug, action)
 
 
 @public_page(scopes=lambda slug: [jam_scope(slug)])

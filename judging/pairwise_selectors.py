@@ -1,0 +1,183 @@
+"""Reads for pairwise judging: the judge's page, whom to send them to next, why a pair
+may not be compared, and the organizers' view of judges and entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from jams import models as jam_models
+from jams.models import Jam
+from submissions.models import Entry
+
+from . import crowd_bt
+from .models import Comparison, Judge, PairwiseEntry, PairwiseJudge, Skip
+from .selectors import entries_for_judge, judge_may_see
+
+UNDO_WINDOW = timedelta(minutes=1)
+
+
+def annotator_of(state: PairwiseJudge) -> crowd_bt.Annotator:
+    return crowd_bt.Annotator(alpha=state.alpha, beta=state.beta)
+
+
+def item_of(state: PairwiseEntry | None) -> crowd_bt.Item:
+    return crowd_bt.Item() if state is None else crowd_bt.Item(mu=state.mu, sigma_sq=state.sigma_sq)
+
+
+@dataclass
+class PairwisePage:
+    previous: Entry | None  # the entry the judge saw before: choice A
+    current: Entry | None  # the entry the judge is sent to now: choice B
+    comparisons_made: int
+    undo_until: datetime | None  # the last vote can be undone until then
+
+
+def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
+    """What the judge's page shows. Two queries, however many entries the jam has."""
+    now = now or timezone.now()
+    state = (
+        PairwiseJudge.objects.filter(judge=judge)
+        .select_related("previous__team", "current__team", "previous__jam", "current__jam")
+        .first()
+    )
+    last = Comparison.objects.filter(judge=judge).order_by("-id").only("created_at").first()
+    undo_until = last.created_at + UNDO_WINDOW if last and last.created_at + UNDO_WINDOW > now else None
+    if state is None:
+        return PairwisePage(previous=None, current=None, comparisons_made=0, undo_until=undo_until)
+    return PairwisePage(
+        previous=state.previous,
+        current=state.current,
+        comparisons_made=state.comparisons_made,
+        undo_until=undo_until,
+    )
+
+
+def judge_track_ids(*, judge: Judge) -> set[int] | None:
+    """The tracks this judge judges, or None when the jam has no tracks (no limit). A
+    judge limited to no track in particular judges all of them. One or two queries."""
+    track = getattr(jam_models, "Track", None)  # TEMPORARY until jams.Track lands
+    if track is None:
+        return None
+    jam_tracks = set(track.objects.filter(jam_id=judge.jam_id).values_list("pk", flat=True))
+    if not jam_tracks:
+        return None
+    limited = set(judge.tracks.values_list("pk", flat=True))
+    return (limited & jam_tracks) if limited else jam_tracks
+
+
+def _entry_track_ids(entry: Entry) -> set[int]:
+    return set(entry.tracks.values_list("pk", flat=True))
+
+
+def pair_refusal(*, judge: Judge, first: Entry, second: Entry) -> str | None:
+    """Why this judge may not compare these two entries, or None when they may: each must
+    be an entry they may judge at all (not their team's, no conflict: as for reviews), and
+    in a jam with tracks the two must share a track the judge judges."""
+    for entry in (first, second):
+        if entry.jam_id != judge.jam_id or not judge_may_see(judge=judge, entry=entry):
+            return (
+                f"You can't judge “{entry.title}”: it is your team's, you have a conflict with it, "
+                "or it isn't in this jam. Nothing was recorded."
+            )
+    tracks = judge_track_ids(judge=judge)
+    if tracks is not None and not (tracks & _entry_track_ids(first) & _entry_track_ids(second)):
+        return (
+            f"“{first.title}” and “{second.title}” aren't in the same track (one you judge), "
+            "so they can't be compared. Nothing was recorded."
+        )
+    return None
+
+
+def pair_compared(*, judge: Judge, first_id: int, second_id: int) -> bool:
+    pair = Q(winner_id=first_id, loser_id=second_id) | Q(winner_id=second_id, loser_id=first_id)
+    return Comparison.objects.filter(pair, judge=judge).exists()
+
+
+def pairwise_candidates(
+    *, judge: Judge, reference: Entry | None, leave_out: set[int] = frozenset()
+) -> list[tuple[int, crowd_bt.Item, int]]:
+    """The entries this judge may be sent to next, as crowd_bt.choose_next takes them:
+    (id, belief, times judges were sent to it). Only entries they may judge, have not
+    compared or skipped, and (with tracks) in a track they judge that `reference`, the
+    entry it will be compared with, is in too. At most four queries, however many
+    entries the jam has."""
+    compared = Comparison.objects.filter(Q(winner_id=OuterRef("pk")) | Q(loser_id=OuterRef("pk")), judge=judge)
+    skipped = Skip.objects.filter(judge=judge, entry_id=OuterRef("pk"))
+    entries = entries_for_judge(judge=judge).exclude(Exists(compared)).exclude(Exists(skipped))
+    entries = entries.exclude(pk__in=set(leave_out) | ({reference.pk} if reference else set()))
+    tracks = judge_track_ids(judge=judge)
+    if tracks is not None:
+        if reference is not None:
+            tracks &= _entry_track_ids(reference)
+        in_track = Entry.tracks.through.objects.filter(entry_id=OuterRef("pk"), track_id__in=tracks)
+        entries = entries.filter(Exists(in_track))
+    rows = entries.order_by("id").values_list("pk", "pairwise__mu", "pairwise__sigma_sq", "pairwise__times_seen")
+    return [
+        (pk, crowd_bt.Item() if mu is None else crowd_bt.Item(mu=mu, sigma_sq=sigma_sq), seen or 0)
+        for pk, mu, sigma_sq, seen in rows
+    ]
+
+
+# The organizers' view --------------------------------------------------------------------
+
+
+@dataclass
+class PairwiseJudgeRow:
+    judge: Judge
+    comparisons_made: int
+    reliability: float  # the chance Crowd-BT gives that this judge picks the better entry
+    skips: int
+
+
+def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
+    """Every judge of the jam with their progress and estimated reliability. Three queries.
+
+    Reliability is each judge's votes read against the entries' current beliefs
+    (crowd_bt.reassess), not the online estimate that picks their next pair: early votes,
+    when every entry looked alike, count as evidence too. A judge whose votes are left out
+    of the results is still measured against everyone else's."""
+    votes = list(
+        Comparison.objects.filter(judge__jam=jam).order_by("id").values_list("judge_id", "winner_id", "loser_id")
+    )
+    beliefs = {row.entry_id: item_of(row) for row in PairwiseEntry.objects.filter(entry__jam=jam)}
+    items = {key: beliefs.get(key, crowd_bt.Item()) for _, winner, loser in votes for key in (winner, loser)}
+    annotators = crowd_bt.reassess(votes, items)
+    judges = (
+        Judge.objects.filter(jam=jam)
+        .select_related("user", "pairwise")
+        .annotate(skip_count=Count("skips", distinct=True))
+        .order_by("user__display_name", "id")
+    )
+    rows = []
+    for judge in judges:
+        state = getattr(judge, "pairwise", None)
+        rows.append(
+            PairwiseJudgeRow(
+                judge=judge,
+                comparisons_made=state.comparisons_made if state else 0,
+                reliability=crowd_bt.reliability(annotators.get(judge.pk, crowd_bt.Annotator())),
+                skips=judge.skip_count,
+            )
+        )
+    return rows
+
+
+def comparisons_per_entry(*, jam: Jam) -> QuerySet[Entry]:
+    """The jam's submitted entries with `comparison_count` (votes they were in, by any
+    judge) and their pairwise state, most compared first."""
+    won = Comparison.objects.filter(winner_id=OuterRef("pk")).values("winner_id").annotate(n=Count("pk")).values("n")
+    lost = Comparison.objects.filter(loser_id=OuterRef("pk")).values("loser_id").annotate(n=Count("pk")).values("n")
+    return (
+        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED)
+        .select_related("team", "pairwise")
+        .annotate(
+            comparison_count=Coalesce(Subquery(won, output_field=IntegerField()), Value(0))
+            + Coalesce(Subquery(lost, output_field=IntegerField()), Value(0))
+        )
+        .order_by("-comparison_count", "id")
+    )

@@ -1,0 +1,214 @@
+"""Writes for pairwise judging: a judge moves on, votes, skips, recuses, undoes; an
+organizer's change recomputes the figures.
+
+Concurrency: every write here first locks the jam's row (select_for_update), then reads
+and writes the judge's and entries' rows. So a jam's pairwise writes happen one at a
+time, in the order their locks were granted, and the vote ids (Comparison, which replay
+follows) are in that order too: two judges voting at the same moment never lose an
+update, and the figures kept one vote at a time are always what replaying the votes
+gives. A jam-level lock rather than the judge's and entries' rows because an undo or an
+organizer's "ignore this judge" replays every vote and rewrites every row; a vote takes
+milliseconds and an expo floor casts a few a second at most, so waiting costs nothing
+anyone notices. The same lock is what publishing the results takes.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jams.cache import pages_changed
+from jams.models import Jam
+from jams.times import format_jam_time
+from submissions.models import Entry
+
+from . import crowd_bt
+from .models import Comparison, Conflict, Judge, PairwiseEntry, PairwiseJudge, Skip
+from .pairwise_selectors import (
+    UNDO_WINDOW,
+    annotator_of,
+    item_of,
+    pair_compared,
+    pair_refusal,
+    pairwise_candidates,
+)
+from .services import NotAllowed, check_judging_open
+
+STALE = (
+    "That pair is no longer the one you're comparing (the page was out of date, or you voted already): "
+    "nothing was recorded. Here is where you are now."
+)
+
+
+def _lock(judge: Judge, now: datetime) -> tuple[Jam, PairwiseJudge]:
+    """The jam's lock, the judging window checked under it, and the judge's state."""
+    jam = Jam.objects.select_for_update().get(pk=judge.jam_id)
+    if not jam.pairwise:
+        raise NotAllowed(f"{jam.title} is judged with the rubric, not by comparing pairs.")
+    if judge.removed_at is not None:
+        raise NotAllowed(f"The organizers of {jam.title} took you off judging.")
+    check_judging_open(jam=jam, now=now)
+    prior = crowd_bt.Annotator()
+    state, _ = PairwiseJudge.objects.get_or_create(judge=judge, defaults={"alpha": prior.alpha, "beta": prior.beta})
+    judge.jam = jam
+    return jam, state
+
+
+def _entry_state(entry_id: int) -> PairwiseEntry:
+    prior = crowd_bt.Item()
+    state, _ = PairwiseEntry.objects.get_or_create(
+        entry_id=entry_id, defaults={"mu": prior.mu, "sigma_sq": prior.sigma_sq}
+    )
+    return state
+
+
+def _send_on(judge: Judge, state: PairwiseJudge, reference: Entry | None) -> None:
+    """Choose the entry the judge goes to next, to compare with `reference` (the entry they
+    just saw; None for a first one). When nothing left pairs with it (other tracks only),
+    they start afresh from an entry of their choosing."""
+    leave_out = {state.current_id} if state.current_id else set()
+    candidates = pairwise_candidates(judge=judge, reference=reference, leave_out=leave_out)
+    current_item = item_of(_entry_state(reference.pk)) if reference else None
+    if not candidates and reference is not None:
+        reference, current_item = None, None
+        candidates = pairwise_candidates(judge=judge, reference=None, leave_out=leave_out)
+    chosen = crowd_bt.choose_next(annotator_of(state), current_item, candidates, rng=random.Random())
+    state.previous = reference
+    state.current_id = chosen
+    if chosen is not None:
+        _entry_state(chosen)
+        PairwiseEntry.objects.filter(entry_id=chosen).update(times_seen=F("times_seen") + 1)
+
+
+@transaction.atomic
+def pairwise_next(*, judge: Judge, current_id: int | None, now: datetime | None = None) -> PairwiseJudge:
+    """Send the judge to an entry: their first (they have none, or saw every entry there
+    was), or, once they have seen their first (`current_id`), the one to compare it with."""
+    _jam, state = _lock(judge, now or timezone.now())
+    if state.current_id is None:
+        previous = Entry.objects.filter(pk=state.previous_id).first() if state.previous_id else None
+        _send_on(judge, state, previous)
+    elif state.previous_id is None and current_id == state.current_id:
+        _send_on(judge, state, Entry.objects.get(pk=state.current_id))
+    else:
+        raise NotAllowed(STALE)
+    state.save()
+    return state
+
+
+@transaction.atomic
+def pairwise_vote(
+    *, judge: Judge, first_id: int, second_id: int, winner_id: int, now: datetime | None = None
+) -> Comparison:
+    """The judge found `winner_id` the better of the pair they were comparing: `first_id`
+    (seen before) and `second_id` (seen now). Refused, with nothing changed, for an entry
+    they may not judge, entries in different tracks, a pair they compared before, a pair
+    that isn't theirs now, and outside the judging window."""
+    now = now or timezone.now()
+    jam, state = _lock(judge, now)
+    entries = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).in_bulk([first_id, second_id])
+    if len(entries) != 2 or first_id == second_id:
+        raise NotAllowed("Those two aren't two submitted entries of this jam. Nothing was recorded.")
+    first, second = entries[first_id], entries[second_id]
+    refusal = pair_refusal(judge=judge, first=first, second=second)
+    if refusal:
+        raise NotAllowed(refusal)
+    if winner_id not in (first_id, second_id):
+        raise NotAllowed("Choose one of the two entries you're comparing. Nothing was recorded.")
+    if pair_compared(judge=judge, first_id=first_id, second_id=second_id):
+        raise NotAllowed(
+            f"You have compared “{first.title}” and “{second.title}” already; each pair is judged once. "
+            "Nothing was recorded."
+        )
+    if (state.previous_id, state.current_id) != (first_id, second_id):
+        raise NotAllowed(STALE)
+    loser_id = second_id if winner_id == first_id else first_id
+    vote = Comparison.objects.create(
+        judge=judge,
+        winner=entries[winner_id],
+        loser=entries[loser_id],
+        winner_first=winner_id == first_id,
+        created_at=now,
+    )
+    if not judge.excluded_from_results:  # as replay does: their votes count nowhere
+        winner, loser = _entry_state(winner_id), _entry_state(loser_id)
+        annotator, won, lost = crowd_bt.update(annotator_of(state), item_of(winner), item_of(loser))
+        state.alpha, state.beta = annotator.alpha, annotator.beta
+        for row, item in ((winner, won), (loser, lost)):
+            row.mu, row.sigma_sq = item.mu, item.sigma_sq
+            row.save(update_fields=["mu", "sigma_sq"])
+    state.comparisons_made = F("comparisons_made") + 1
+    _send_on(judge, state, second)
+    state.save()
+    state.refresh_from_db(fields=["comparisons_made"])
+    return vote
+
+
+@transaction.atomic
+def pairwise_skip(*, judge: Judge, entry_id: int, reason: str, now: datetime | None = None) -> Skip:
+    """The judge can't judge the entry they were sent to: the team isn't there (ABSENT),
+    or they have a conflict (CONFLICT: recorded as their recusal, and the entry is never
+    shown to them again). They are sent on to another."""
+    now = now or timezone.now()
+    _jam, state = _lock(judge, now)
+    if reason not in Skip.Reason.values:
+        raise NotAllowed("Say why you're skipping this entry. Nothing was recorded.")
+    if state.current_id != entry_id:
+        raise NotAllowed(STALE)
+    skip = Skip.objects.create(judge=judge, entry_id=entry_id, reason=reason, created_at=now)
+    if reason == Skip.Reason.CONFLICT:
+        Conflict.objects.get_or_create(judge=judge, entry_id=entry_id, defaults={"source": Conflict.Source.RECUSED})
+    previous = Entry.objects.filter(pk=state.previous_id).first() if state.previous_id else None
+    _send_on(judge, state, previous)
+    state.save()
+    return skip
+
+
+@transaction.atomic
+def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison:
+    """Take back the judge's last vote, within a minute of it: the vote goes, the figures
+    are recomputed without it, and the judge is back at that pair."""
+    now = now or timezone.now()
+    jam, state = _lock(judge, now)
+    vote = Comparison.objects.filter(judge=judge).order_by("-id").first()
+    if vote is None:
+        raise NotAllowed("You haven't voted yet, so there is nothing to undo.")
+    if now > vote.created_at + UNDO_WINDOW:
+        cast = format_jam_time(vote.created_at, jam)
+        raise NotAllowed(f"A vote can be undone for one minute after it's cast; your last was cast {cast}.")
+    if state.current_id and state.current_id not in (vote.winner_id, vote.loser_id):
+        PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
+    first, second = (vote.winner_id, vote.loser_id) if vote.winner_first else (vote.loser_id, vote.winner_id)
+    vote.delete()
+    state.previous_id, state.current_id = first, second
+    state.comparisons_made = max(state.comparisons_made - 1, 0)
+    state.save()
+    pairwise_recompute(jam=jam)
+    return vote
+
+
+def pairwise_recompute(*, jam: Jam) -> None:
+    """Every entry's and judge's figures anew from the votes, in the order cast, leaving out
+    judges excluded from the results. The caller holds the jam's lock."""
+    votes = list(
+        Comparison.objects.filter(judge__jam=jam).order_by("id").values_list("judge_id", "winner_id", "loser_id")
+    )
+    ignored = set(Judge.objects.filter(jam=jam, excluded_from_results=True).values_list("pk", flat=True))
+    items, annotators = crowd_bt.replay(votes, ignored=ignored)
+    prior, prior_judge = crowd_bt.Item(), crowd_bt.Annotator()
+    entries = list(PairwiseEntry.objects.filter(entry__jam=jam))
+    for row in entries:
+        item = items.get(row.entry_id, prior)
+        row.mu, row.sigma_sq = item.mu, item.sigma_sq
+    PairwiseEntry.objects.bulk_update(entries, ["mu", "sigma_sq"])
+    judges = list(PairwiseJudge.objects.filter(judge__jam=jam))
+    for row in judges:
+        annotator = annotators.get(row.judge_id, prior_judge)
+        row.alpha, row.beta = annotator.alpha, annotator.beta
+    PairwiseJudge.objects.bulk_update(judges, ["alpha", "beta"])
+    if jam.results_published:
+        pages_changed(jam=jam)

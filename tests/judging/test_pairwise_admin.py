@@ -1,0 +1,80 @@
+"""The organizers' side of pairwise judging: the results page with comparisons and judges'
+reliability, the CSV, and leaving a judge's votes out."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from jams.models import Jam
+from judging.models import PairwiseEntry
+from judging.pairwise_services import pairwise_next, pairwise_vote
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def voted():
+    """A pairwise jam where two judges made a comparison each."""
+    jam = JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
+    entries = [EntryFactory(team__jam=jam, title=f"Stand {i}", table=f"T{i}") for i in range(4)]
+    judges = [JudgeFactory(jam=jam, user=UserFactory(display_name=name)) for name in ("Ada", "Bo")]
+    for judge in judges:
+        state = pairwise_next(judge=judge, current_id=None)
+        state = pairwise_next(judge=judge, current_id=state.current_id)
+        pairwise_vote(judge=judge, first_id=state.previous_id, second_id=state.current_id, winner_id=state.current_id)
+    return jam, entries, judges
+
+
+def test_results_page_shows_comparisons_and_reliability(client, organizer, voted):
+    jam, _entries, _judges = voted
+
+    response = client.get(f"/admin/jams/jam/{jam.pk}/results/")
+
+    assert response.status_code == 200
+    assert "Comparisons made" in response.text
+    assert [(line.judge.user.display_name, line.comparisons_made) for line in response.context["judges"]] == [
+        ("Ada", 1),
+        ("Bo", 1),
+    ]
+    assert all(0.5 < line.reliability < 1 for line in response.context["judges"])
+    counts = sum(row.figures.review_count for row, _ in response.context["rows"])
+    assert counts == 4  # two votes, two entries each
+
+
+def test_results_csv_for_a_pairwise_jam(client, organizer, voted):
+    jam, entries, _judges = voted
+
+    response = client.get(f"/admin/jams/jam/{jam.pk}/results/?format=csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][-3:] == ["comparisons", "mean (Crowd-BT)", "standard deviation"]
+    assert len(rows) == 1 + len(entries)
+    winners = [r for r in rows[1:] if r[0] == "1"]
+    assert winners and all(float(r[7]) > 0 for r in winners)
+
+
+def test_leaving_a_judge_out_recomputes_without_their_votes(client, organizer, voted):
+    jam, _entries, judges = voted
+    before = dict(PairwiseEntry.objects.values_list("pk", "mu"))
+
+    response = client.post(
+        "/admin/judging/judge/",
+        {"action": "exclude_from_results", "_selected_action": [judges[0].pk, judges[1].pk]},
+    )
+
+    assert response.status_code == 302
+    assert any(mu != 0 for mu in before.values())
+    assert set(PairwiseEntry.objects.values_list("mu", flat=True)) == {0.0}
+    rows = client.get(f"/admin/jams/jam/{jam.pk}/results/").context["rows"]
+    assert all(row.figures.rank is None for row, _ in rows)
