@@ -2,7 +2,8 @@
 
 - /jams/<slug>/entries.atom: a jam's newly submitted entries (by first submission time);
 - /feeds/announcements.atom, and /jams/<slug>/announcements.atom for one jam: what was
-  announced (for now, published results), from the sources in ANNOUNCEMENT_SOURCES;
+  announced (jams' moved times and published results), from the sources in
+  ANNOUNCEMENT_SOURCES;
 - /feeds/jams.ics: one calendar of every upcoming and running jam, to subscribe to.
 
 They are public pages in the page cache (jams/cache.py) like the jam page: a jam's own
@@ -31,7 +32,8 @@ from icalendar import Calendar
 
 from jams.cache import HOME, jam_scope, public_page
 from jams.calendar import jam_calendar_ics
-from jams.models import Jam, Phase
+from jams.models import Jam, JamTimeChange, Phase
+from jams.times import format_jam_time
 from judging.models import Award
 from submissions.models import Entry
 from submissions.thumbnails import is_public, thumbnail_url
@@ -164,9 +166,32 @@ def _results_summary(jam: Jam, awards: list[Award]) -> str:
     return intro + format_html("<ul>{}</ul>", rows)
 
 
-# Where the announcements come from, newest first each. The change log of jam times
-# (issue 11) adds its source here.
-ANNOUNCEMENT_SOURCES: list[AnnouncementSource] = [results_announcements]
+def time_change_announcements(*, jam: Jam | None, limit: int) -> list[Announcement]:
+    """Each time a jam's organizers moved one of its times, once it was public. One query."""
+    changes = JamTimeChange.objects.select_related("jam")
+    if jam is not None:
+        changes = changes.filter(jam=jam)
+    return [_time_change_announcement(change) for change in changes.order_by("-changed_at", "-id")[:limit]]
+
+
+def _time_change_announcement(change: JamTimeChange) -> Announcement:
+    jam = change.jam
+    what = change.get_field_display()
+    old, new = format_jam_time(change.old_value, jam), format_jam_time(change.new_value, jam)
+    moved = f"{what[:1].upper()}{what[1:]} moved from {old} to {new}."
+    page = _absolute(jam.get_absolute_url())
+    return Announcement(
+        guid=f"{page}#time-change-{change.pk}",
+        title=f"{jam.title}: the {what} moved",
+        summary_html=format_html("<p>{}</p>", moved),
+        link=f"{page}#changes",
+        published_at=change.changed_at,
+        jam=jam,
+    )
+
+
+# Where the announcements come from, newest first each.
+ANNOUNCEMENT_SOURCES: list[AnnouncementSource] = [results_announcements, time_change_announcements]
 
 
 def announcement_list(*, jam: Jam | None = None, limit: int = FEED_ITEMS) -> list[Announcement]:
@@ -185,7 +210,7 @@ class AnnouncementsFeed(Feed):
         return f"Announcements: {jam.title}" if jam else "Announcements: Alignment Jams"
 
     def subtitle(self, jam: Jam | None) -> str:
-        return "Results as they are published."
+        return "Changed times and results, as they happen."
 
     def link(self, jam: Jam | None) -> str:
         return _absolute(jam.get_absolute_url() if jam else reverse("home"))

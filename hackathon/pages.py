@@ -26,7 +26,8 @@ from django.utils.safestring import mark_safe
 from hackathon.cache import user_scope
 from jams.cache import PAGE_FORMAT, SITE, CachedCopy, copy_store, jam_scope, public_page, versions_and_copy
 from jams.models import Jam, Phase, SignUp
-from jams.selectors import signup_summary, testimonial_list_for_jam
+from jams.selectors import jam_time_changes_latest, signup_summary, testimonial_list_for_jam
+from jams.services import TIME_CHANGES_SHOWN
 from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
 from submissions.selectors import entry_list_latest
@@ -194,6 +195,7 @@ def _jam_content_context(jam: Jam, now: datetime, phase: Phase) -> dict:
         "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
         "prizes": SimpleLazyObject(lambda: list(Prize.objects.filter(jam=jam).order_by("order", "id"))),
         "criteria": SimpleLazyObject(lambda: criteria_shown(jam=jam)),
+        "time_changes": SimpleLazyObject(lambda: jam_time_changes_latest(jam=jam, limit=TIME_CHANGES_SHOWN)),
     }
 
 

@@ -15,6 +15,7 @@ from hackathon.exports import csv_safe
 from .forms import JamAdminForm, TestimonialAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
 from .selectors import jam_list_with_counts
+from .services import jam_times_log
 from .share_cards import jam_share_card_record
 from .templatetags.jam_tags import jam_time
 
@@ -138,10 +139,22 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Jam]:
         return jam_list_with_counts()
 
+    def get_fieldsets(self, request: HttpRequest, obj: Jam | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets  # a new jam has no change to tell anyone about
+        times = {"fields": [*dict(fieldsets)["Times"]["fields"], "notify_signed_up"]}
+        return [(name, times if name == "Times" else options) for name, options in fieldsets]
+
     def save_model(self, request: HttpRequest, obj: Jam, form, change: bool) -> None:
+        # The row as it was, before the form's values are saved over it.
+        before = Jam.objects.filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
         # In the admin's transaction: a new title, host, time or zone gets a new share card.
         jam_share_card_record(jam=obj)
+        if before is not None:
+            notify = form.cleaned_data.get("notify_signed_up", False)
+            jam_times_log(before=before, jam=obj, by_user=request.user, notify=notify)
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

@@ -79,6 +79,17 @@ class JamAdminForm(JamZoneTimesForm):
     jam_time_fields = JAM_TIME_FIELDS
     zone_unknown_help = "In the jam's time zone, chosen above."
 
+    # Not a field of the jam: what the save does once a time moved (jams.services.jam_times_log).
+    notify_signed_up = forms.BooleanField(
+        label="Email everyone signed up about this change",
+        required=False,
+        help_text=(
+            "Only when you change the start, the deadline, the grace period or the end of judging: "
+            "everyone signed up gets an email with the old and new times. Either way the change is "
+            "listed on the jam page and in its announcements feed."
+        ),
+    )
+
     class Meta:
         model = Jam
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields

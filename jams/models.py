@@ -322,3 +322,31 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.jam}"
+
+
+class JamTimeChange(models.Model):
+    """One of a jam's times moved after it was public, kept for the jam page's change log
+    and the announcements feed. Old and new are instants: for the grace period, the
+    moment late submissions closed and now close (the deadline plus the grace)."""
+
+    class Field(models.TextChoices):
+        START = "starts_at", "start"
+        DEADLINE = "submission_deadline", "submission deadline"
+        GRACE = "submissions_close_at", "end of late submissions"
+        JUDGING_END = "judging_ends_at", "end of judging"
+
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="time_changes")
+    field = models.CharField(max_length=30, choices=Field.choices)
+    old_value = models.DateTimeField("from")
+    new_value = models.DateTimeField("to")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["jam", "-changed_at"], name="jam_time_change_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.jam}: {self.get_field_display()} moved"

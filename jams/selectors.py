@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Jam, Phase, SignUp, Testimonial
+from .models import Jam, JamTimeChange, Phase, SignUp, Testimonial
 
 PHASE_ORDER = [Phase.RUNNING, Phase.GRACE, Phase.UPCOMING, Phase.JUDGING, Phase.FINISHED]
 
@@ -104,3 +104,15 @@ def signup_for(*, jam: Jam, user: User) -> SignUp | None:
     if not user.is_authenticated:
         return None
     return SignUp.objects.filter(jam=jam, user=user).first()
+
+
+@dataclass
+class TimeChanges:
+    latest: list[JamTimeChange]
+    more: bool  # older ones exist beyond `latest` (the announcements feed has them all)
+
+
+def jam_time_changes_latest(*, jam: Jam, limit: int) -> TimeChanges:
+    """The jam's newest time changes, newest first. One query, however many there are."""
+    found = list(JamTimeChange.objects.filter(jam=jam).order_by("-changed_at", "-id")[: limit + 1])
+    return TimeChanges(latest=found[:limit], more=len(found) > limit)

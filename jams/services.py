@@ -13,7 +13,58 @@ from hackathon.mail import send_once
 from outbox.services import outbox_add
 
 from .cache import pages_changed
-from .models import Jam, SignUp
+from .models import Jam, JamTimeChange, SignUp
+from .signals import jam_times_changed
+
+# How many of a jam's time changes its page lists, newest first; the feed has them all.
+TIME_CHANGES_SHOWN = 10
+
+
+def jam_times_of(jam: Jam) -> dict[str, datetime]:
+    """The instants a jam's change log follows, by JamTimeChange.Field value."""
+    return {
+        JamTimeChange.Field.START: jam.starts_at,
+        JamTimeChange.Field.DEADLINE: jam.submission_deadline,
+        JamTimeChange.Field.GRACE: jam.submissions_close_at,
+        JamTimeChange.Field.JUDGING_END: jam.judging_ends_at,
+    }
+
+
+def _moved(before: Jam, after: Jam) -> list[tuple[str, datetime, datetime]]:
+    old, new = jam_times_of(before), jam_times_of(after)
+    moved = [(field, old[field], new[field]) for field in JamTimeChange.Field.values if old[field] != new[field]]
+    if before.grace_minutes == after.grace_minutes:
+        # Late submissions close later only because the deadline moved: that one line says it.
+        moved = [change for change in moved if change[0] != JamTimeChange.Field.GRACE]
+    return moved
+
+
+@transaction.atomic
+def jam_times_log(*, before: Jam, jam: Jam, by_user: User | None, notify: bool = False) -> list[JamTimeChange]:
+    """Record which of a public jam's times the save of `jam` moved (from `before`, the
+    row as it was), in the save's transaction, for the jam page's change log and the
+    announcements feed; mark its pages stale; and tell the apps above (jams.signals), which
+    email everyone signed up when `notify`. A jam is public from its first save, so any
+    change to a saved jam counts; creating one logs nothing."""
+    moved = _moved(before, jam)
+    if not moved:
+        return []
+    now = timezone.now()
+    by = by_user if getattr(by_user, "pk", None) else None
+    changes = JamTimeChange.objects.bulk_create(
+        JamTimeChange(jam=jam, field=field, old_value=old, new_value=new, changed_at=now, changed_by=by)
+        for field, old, new in moved
+    )
+    pages_changed(jam=jam, slugs=[before.slug])
+    labels = dict(JamTimeChange.Field.choices)
+    jam_times_changed.send(
+        sender=Jam,
+        jam=jam,
+        changes=[(labels[field], old, new) for field, old, new in moved],
+        notify=notify,
+        by_user=by,
+    )
+    return changes
 
 
 class SignUpClosed(ValidationError):

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from jams.models import Jam, JamTimeChange, Resource, SignUp, Speaker, Testimonial
 from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
 
@@ -122,6 +122,16 @@ class SignUpFactory(factory.django.DjangoModelFactory):
     jam = factory.SubFactory(JamFactory)
     user = factory.SubFactory(UserFactory)
     show_in_list = True
+
+
+class JamTimeChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JamTimeChange
+
+    jam = factory.SubFactory(JamFactory)
+    field = JamTimeChange.Field.DEADLINE
+    old_value = factory.LazyAttribute(lambda change: change.jam.submission_deadline - timedelta(hours=2))
+    new_value = factory.LazyAttribute(lambda change: change.jam.submission_deadline)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
