@@ -178,6 +178,8 @@ def assignments_make(*, jam: Jam, seed: int | None = None) -> int:
     judge to another when that is what keeps loads within one. Removed judges get
     nothing new. The seed defaults to the jam's id: the same state gives the same
     assignments."""
+    if jam.pairwise:  # pairwise judges are sent from entry to entry, not given a queue
+        return 0
     Jam.objects.select_for_update().filter(pk=jam.pk).first()
     judges = list(Judge.objects.filter(jam=jam, removed_at__isnull=True))
     entry_ids = list(Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).values_list("pk", flat=True))
@@ -242,6 +244,8 @@ def review_save(
     not review."""
     jam = judge.jam
     check_judging_open(jam=jam, now=now or timezone.now())
+    if jam.pairwise:
+        raise NotAllowed(f"{jam.title} is judged by comparing entries two at a time, so reviews can't be saved.")
     refusal = review_refusal(judge=judge, entry=entry)
     if entry.jam_id != jam.pk or refusal:
         raise NotAllowed(refusal or "This entry isn't in this jam.")

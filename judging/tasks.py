@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 def judging_open_task() -> int:
     """Periodic (beat): assign judges for every jam whose judging has just opened."""
     now = timezone.now()
-    due = [jam for jam in Jam.objects.filter(assignments_made_at__isnull=True) if jam.judging_open_at(now)]
+    rubric = Jam.objects.filter(assignments_made_at__isnull=True, judging_mode=Jam.JudgingMode.RUBRIC)
+    due = [jam for jam in rubric if jam.judging_open_at(now)]
     for jam in due:
         added = assignments_make(jam=jam)
         logger.info("Judging opened for %s: %s assignments.", jam.slug, added)

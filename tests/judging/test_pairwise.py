@@ -378,3 +378,17 @@ def _wait_until(condition, timeout: float = 15) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_pairwise_jam_gets_no_assignments_and_no_reviews(jam, judge, entries):
+    from judging.models import Assignment, Review
+    from judging.services import assignments_make, review_save
+    from judging.tasks import judging_open_task
+
+    assert judging_open_task() == 0
+    assert assignments_make(jam=jam) == 0
+    with pytest.raises(NotAllowed, match="judged by comparing entries two at a time"):
+        review_save(judge=judge, entry=entries[0], scores={})
+
+    assert not Assignment.objects.exists()
+    assert not Review.objects.exists()
