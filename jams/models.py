@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
+from django.utils.text import slugify
 
 
 class _PublicStorage(LazyObject):
@@ -129,6 +130,11 @@ class Jam(models.Model):
         default=True,
         help_text="Only once they have reviewed every entry assigned to them.",
     )
+    multiple_tracks_allowed = models.BooleanField(
+        "an entry may enter several tracks",
+        default=False,
+        help_text="Only matters when the jam has tracks; otherwise each entry picks one.",
+    )
     assignments_made_at = models.DateTimeField(null=True, blank=True, editable=False)
     results_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -220,6 +226,27 @@ class Jam(models.Model):
 
     def accepts_signups_at(self, now: datetime) -> bool:
         return self.signups_open and now < self.submission_deadline
+
+
+class Track(models.Model):
+    """A part of a jam with entries, judges and prizes of its own (hardware, a sponsor's
+    challenge). A jam without tracks works as one whole."""
+
+    jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["jam", "name"], name="track_name_unique_per_jam")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
 
 
 class Resource(models.Model):

@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from jams.models import Jam
+from jams.models import Jam, Track
 from submissions.models import Entry
 
 
@@ -35,6 +35,14 @@ class Prize(models.Model):
     jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="prizes")
     name = models.CharField(max_length=100, help_text="“First place”, “Honourable mention”.")
     description = models.TextField(blank=True)
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="prizes",
+        help_text="Leave empty for a prize of the whole jam.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -61,6 +69,13 @@ class Judge(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_roles")
     max_entries = models.PositiveIntegerField(
         "most entries to review", null=True, blank=True, help_text="Leave empty for no cap."
+    )
+    tracks = models.ManyToManyField(
+        Track,
+        verbose_name="limit to tracks",
+        blank=True,
+        related_name="judges",
+        help_text="Leave empty to judge entries of every track.",
     )
     invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     # An existing account added as a judge gets an invitation it must accept (by the

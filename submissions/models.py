@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from jams.models import Jam, public_storage
+from jams.models import Jam, Track, public_storage
 
 from .uploads import entry_upload_to
 
@@ -108,6 +108,8 @@ class Entry(models.Model):
     table = models.CharField(
         "table or place", max_length=40, null=True, blank=True, help_text="Shown to judges, e.g. “Table 12”."
     )
+    # The jam's tracks it entered: one, or several where the jam allows; none when the jam has none.
+    tracks = models.ManyToManyField(Track, blank=True, related_name="entries")
     is_late = models.BooleanField(default=False, help_text="Submitted in the grace period after the deadline.")
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

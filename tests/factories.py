@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from jams.models import Jam, JamTimeChange, Resource, SignUp, Speaker, Testimonial
+from jams.models import Jam, JamTimeChange, Resource, SignUp, Speaker, Testimonial, Track
 from judging.models import Criterion, Judge, Prize
 from submissions.models import Entry, Team, TeamMembership
 
@@ -197,4 +197,14 @@ class PrizeFactory(factory.django.DjangoModelFactory):
 
     jam = factory.SubFactory(JamFactory)
     name = factory.Sequence(lambda n: f"Prize {n}")
+    order = factory.Sequence(int)
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Track
+
+    jam = factory.SubFactory(JamFactory)
+    name = factory.Sequence(lambda n: f"Track {n}")
+    description = "Entries about one thing."
     order = factory.Sequence(int)
