@@ -21,6 +21,9 @@ The next entry for a judge is the one with the largest expected information gain
 expected Kullback-Leibler divergence from the current belief to the belief after the vote
 (`expected_information_gain`), with the judge's part weighted by GAMMA as Gavel does.
 
+`refit` fits the same model to a whole vote log at once (the paper's batch formulation),
+for publication: it reads early votes with what later votes taught about their judges.
+
 Gavel's constants (taken from the paper's experiments) are kept. Gavel uses numpy and
 scipy; here `math.lgamma` gives the log Beta function and `_digamma` is a short series.
 """
@@ -106,13 +109,13 @@ def update(annotator: Annotator, winner: Item, loser: Item) -> tuple[Annotator, 
     return new_annotator, new_winner, new_loser
 
 
-def expected_information_gain(annotator: Annotator, a: Item, b: Item) -> float:
+def expected_information_gain(annotator: Annotator, a: Item, b: Item, *, gamma: float = GAMMA) -> float:
     """How much `annotator` comparing `a` and `b` is expected to teach, in nats.
 
     With C the chance (under the current beliefs, the judge's reliability included) that the
     judge says a beats b, the gain is
 
-        C * (KL(a after "a wins" || a) + KL(b after "a wins" || b) + GAMMA KL(judge after || judge))
+        C * (KL(a after "a wins" || a) + KL(b after "a wins" || b) + gamma KL(judge after || judge))
         + (1 - C) * (the same after "b wins"),
 
     where for normals
@@ -127,14 +130,15 @@ def expected_information_gain(annotator: Annotator, a: Item, b: Item) -> float:
     Every KL divergence is >= 0, so the gain is too; it is larger for entries the model
     is unsure about (large sigma_sq) and for pairs close in mean, whose outcome is least
     predictable, as long as the judge's answers mean something: for a judge the model
-    doubts, a clear pair (an answer it can check) teaches more about the judge.
+    doubts, a clear pair (an answer it can check) teaches more about the judge. `gamma`
+    weighs the judge's part (GAMMA, Gavel's, by default).
     """
     judge_1, c = _annotator_after(annotator, a, b)
     a_1, b_1 = _items_after(annotator, a, b)
     judge_2, _ = _annotator_after(annotator, b, a)
     b_2, a_2 = _items_after(annotator, b, a)
-    gain_1 = _kl_normal(a_1, a) + _kl_normal(b_1, b) + GAMMA * _kl_beta(judge_1, annotator)
-    gain_2 = _kl_normal(a_2, a) + _kl_normal(b_2, b) + GAMMA * _kl_beta(judge_2, annotator)
+    gain_1 = _kl_normal(a_1, a) + _kl_normal(b_1, b) + gamma * _kl_beta(judge_1, annotator)
+    gain_2 = _kl_normal(a_2, a) + _kl_normal(b_2, b) + gamma * _kl_beta(judge_2, annotator)
     return max(0.0, c * gain_1 + (1 - c) * gain_2)  # rounding gives -1e-17 where nothing is learnt
 
 
@@ -145,6 +149,7 @@ def choose_next(
     *,
     rng: random.Random | None = None,
     epsilon: float = 0.0,
+    gamma: float = GAMMA,
 ) -> K | None:
     """The key of the entry the judge should see next, or None when there is none.
 
@@ -159,6 +164,7 @@ def choose_next(
 
     With `rng`, ties are broken at random (without it, by the candidates' order), and with
     `epsilon` > 0 (Gavel uses EPSILON) a random pool member is taken that often instead.
+    `gamma` is `expected_information_gain`'s weight of what the vote teaches about the judge.
     """
     if not candidates:
         return None
@@ -170,7 +176,7 @@ def choose_next(
         return next(key for key, _, seen in pool if seen == fewest)
     if rng is not None and epsilon > 0 and rng.random() < epsilon:
         return pool[0][0]
-    return max(pool, key=lambda c: expected_information_gain(annotator, current, c[1]))[0]
+    return max(pool, key=lambda c: expected_information_gain(annotator, current, c[1], gamma=gamma))[0]
 
 
 def replay(votes: Iterable[tuple[J, K, K]], *, ignored: Collection[J] = ()) -> tuple[dict[K, Item], dict[J, Annotator]]:
@@ -210,6 +216,93 @@ def reassess(
         if judge not in ignored:
             judges[judge], _ = _annotator_after(annotator, items[winner], items[loser])
     return judges
+
+
+def refit(
+    votes: Iterable[tuple[J, K, K]], *, ignored: Collection[J] = (), rounds: int = 200
+) -> tuple[dict[K, Item], dict[J, Annotator]]:
+    """Every entry's and judge's belief fitted to all the votes (judge, winner, loser) at once,
+    for publication and the admin's reliability column, in `replay`'s shapes.
+
+    `replay` reads each vote once, with what was known when it was cast: early votes move
+    entries at a judge's prior reliability even if the judge turns out to vote at random.
+    Here the same model and priors are fitted in one go (the paper's batch formulation):
+    the most probable qualities s and reliabilities eta, with s_i ~ N(MU_PRIOR,
+    SIGMA_SQ_PRIOR) and eta_k ~ Beta(ALPHA_PRIOR, BETA_PRIOR), found by expectation-
+    maximisation. Whether vote v was truthful is the hidden variable; given the fit so far,
+    with p_v = e^s_w / (e^s_w + e^s_l), its chance is
+
+        r_v = eta_k p_v / (eta_k p_v + (1 - eta_k)(1 - p_v)).
+
+    Each round then sets eta_k = (ALPHA_PRIOR - 1 + sum of judge k's r_v) / (ALPHA_PRIOR +
+    BETA_PRIOR - 2 + n_k), the mode of the Beta counting r_v truthful answers out of n_k,
+    and moves each s_i by one Newton step on the Bradley-Terry fit in which vote v counts
+    r_v times for its winner and 1 - r_v times for its loser, with the prior. A judge who
+    agrees with the others no more than chance gets eta near 1/2, so r_v near 1/2: their
+    votes pull both ways alike and move nothing. Every round raises the posterior; it stops
+    when no s_i moves by more than 1e-6 (a few dozen rounds) or after `rounds`.
+
+    Entries: N(s_i, sigma_sq_i), sigma_sq_i the inverse of the posterior's curvature in s_i,
+    1 / SIGMA_SQ_PRIOR plus p (1 - p) - q (1 - q) for each of its votes (q as in `update`,
+    at the judge's eta: a coin-tossing judge's votes make no entry surer). They do not
+    depend on the order of the votes. Judges: `reassess` at the fitted entries. Ignored
+    judges' votes are skipped and they keep the prior, as in `replay`.
+    """
+    votes = list(votes)
+    keys = dict.fromkeys(key for _, winner, loser in votes for key in (winner, loser))
+    counted = [(judge, w, lo) for judge, w, lo in votes if judge not in ignored]
+    s, eta, touching = _fit(counted, keys, rounds)
+    items = {key: Item(mu, _fitted_variance(touching[key], s, eta)) for key, mu in s.items()}
+    return items, reassess(votes, items, ignored=ignored)
+
+
+_Touching = dict[K, list[tuple[int, J, K, K]]]  # each entry's votes: (index, judge, winner, loser)
+
+
+def _fit(
+    counted: list[tuple[J, K, K]], keys: Iterable[K], rounds: int
+) -> tuple[dict[K, float], dict[J, float], _Touching]:
+    """`refit`'s expectation-maximisation: (s, eta, each entry's votes)."""
+    s = dict.fromkeys(keys, MU_PRIOR)
+    eta = {judge: ALPHA_PRIOR / (ALPHA_PRIOR + BETA_PRIOR) for judge, _, _ in counted}
+    touching: _Touching = {key: [] for key in s}
+    for index, (judge, w, lo) in enumerate(counted):
+        touching[w].append((index, judge, w, lo))
+        touching[lo].append((index, judge, w, lo))
+    r = [0.0] * len(counted)
+    for _ in range(rounds):
+        truthful = dict.fromkeys(eta, ALPHA_PRIOR - 1.0)
+        cast = dict.fromkeys(eta, ALPHA_PRIOR + BETA_PRIOR - 2.0)
+        for index, (judge, w, lo) in enumerate(counted):
+            p = _logistic(s[w] - s[lo])
+            r[index] = eta[judge] * p / (eta[judge] * p + (1 - eta[judge]) * (1 - p))
+            truthful[judge] += r[index]
+            cast[judge] += 1.0
+        eta = {judge: truthful[judge] / cast[judge] for judge in eta}
+        moved = 0.0
+        for key, its_votes in touching.items():  # entries in turn, each step using the others' latest
+            gradient = -(s[key] - MU_PRIOR) / SIGMA_SQ_PRIOR
+            curvature = 1 / SIGMA_SQ_PRIOR
+            for index, _, w, lo in its_votes:
+                p = _logistic(s[w] - s[lo])
+                gradient += (r[index] - p) if key == w else (p - r[index])
+                curvature += p * (1 - p)
+            s[key] += gradient / curvature
+            moved = max(moved, abs(gradient / curvature))
+        if moved < 1e-6:
+            break
+    return s, eta, touching
+
+
+def _fitted_variance(its_votes: list[tuple[int, J, K, K]], s: Mapping[K, float], eta: Mapping[J, float]) -> float:
+    """1 / the posterior's curvature in one entry's s at the fit (see `refit`)."""
+    curvature = 1 / SIGMA_SQ_PRIOR
+    for _, judge, w, lo in its_votes:
+        p = _logistic(s[w] - s[lo])
+        truthful = min(max(eta[judge], 1e-9), 1 - 1e-9)  # eta is 1 only if some p rounds to 1
+        q = _logistic(s[w] - s[lo] + math.log(truthful / (1 - truthful)))
+        curvature += p * (1 - p) - q * (1 - q)
+    return 1 / max(curvature, KAPPA / SIGMA_SQ_PRIOR)  # a run of upsets can make it negative
 
 
 def _logistic(x: float) -> float:

@@ -1,5 +1,6 @@
 """Crowd-BT's maths (judging/crowd_bt.py): the update against values worked out by hand,
-its invariants, the expected information gain, the choice of the next entry and replay."""
+its invariants, the expected information gain, the choice of the next entry, replay and
+the batch refit."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from judging.crowd_bt import (
     choose_next,
     expected_information_gain,
     reassess,
+    refit,
     reliability,
     replay,
     update,
@@ -188,6 +190,23 @@ def test_a_random_judge_teaches_nothing_about_the_entries():
     assert random_judge < careful_judge / 10
 
 
+def test_gamma_weighs_what_the_vote_teaches_about_the_judge():
+    # A random judge's vote moves no entry, so all it teaches is about the judge.
+    judge, a, b = Annotator(1.0, 1.0), Item(0.0, 1.0), Item(0.3, 1.0)
+
+    assert expected_information_gain(judge, a, b, gamma=0.0) == approx(0.0, abs=1e-12)
+    assert expected_information_gain(judge, a, b, gamma=2.0) == approx(20 * expected_information_gain(judge, a, b))
+
+
+def test_a_large_gamma_sends_a_judge_to_a_pair_that_checks_them():
+    # A clear pair's answer is all but known, so it tells about the judge, not the entries.
+    candidates = [("far", Item(3.0, 0.5), 0), ("close", Item(0.1, 0.5), 0)]
+    judge = Annotator(5.0, 1.0)
+
+    assert choose_next(judge, Item(0.0, 0.5), candidates) == "close"
+    assert choose_next(judge, Item(0.0, 0.5), candidates, gamma=10.0) == "far"
+
+
 def test_choose_next_returns_none_without_candidates():
     assert choose_next(Annotator(), Item(), []) is None
     assert choose_next(Annotator(), None, []) is None
@@ -292,3 +311,78 @@ def test_reassess_leaves_ignored_judges_at_the_prior():
 
     assert judges["eve"] == Annotator()
     assert judges["ann"] == reassess([v for v in VOTES if v[0] == "ann"], items)["ann"]
+
+
+# A log where the careful judges agree on the order a > b > c > d > e > f, each with one
+# slip, and eve's answers are half with them and half against.
+ORDER = "abcdef"
+PAIRS = [(ORDER[i], ORDER[j]) for i in range(6) for j in range(i + 1, 6)]  # 15, better one first
+
+
+def _careful_and_careless_log() -> list[tuple[str, str, str]]:
+    votes = []
+    for n, judge in enumerate(("ann", "bob", "cid")):
+        for index, (better, worse) in enumerate(PAIRS):
+            slip = index == 3 * n + 1  # each errs once, on a different close pair
+            votes.append((judge, worse, better) if slip else (judge, better, worse))
+    for index, (better, worse) in enumerate(PAIRS):
+        votes.append(("eve", better, worse) if index % 2 else ("eve", worse, better))
+    return votes
+
+
+def test_refit_rates_a_careless_judge_below_the_careful_ones_and_ranks_as_they_do():
+    votes = _careful_and_careless_log()
+
+    items, judges = refit(votes)
+
+    careful = [reliability(judges[name]) for name in ("ann", "bob", "cid")]
+    assert reliability(judges["eve"]) < min(careful)
+    assert reliability(judges["eve"]) < reliability(Annotator()) < min(careful)
+    assert sorted(items, key=lambda key: -items[key].mu) == list(ORDER)
+    assert all(0 < item.sigma_sq < SIGMA_SQ_PRIOR for item in items.values())
+
+
+def test_refit_of_a_coin_tossing_judge_alone_moves_nothing_much():
+    # eve alone, half her answers each way: the entries stay near the prior.
+    votes = [vote for vote in _careful_and_careless_log() if vote[0] == "eve"]
+
+    items, _ = refit(votes)
+
+    assert max(abs(item.mu) for item in items.values()) < 0.5
+
+
+def test_refit_ignoring_a_judge_equals_refitting_the_others_votes():
+    votes = _careful_and_careless_log()
+    others = [vote for vote in votes if vote[0] != "ann"]
+
+    items, judges = refit(votes, ignored={"ann"})
+    expected_items, expected_judges = refit(others)
+
+    assert items == expected_items
+    assert {name: judges[name] for name in expected_judges} == expected_judges
+    assert judges["ann"] == Annotator()
+    assert items != refit(votes)[0]
+
+
+def test_refit_is_deterministic_and_its_entries_do_not_depend_on_the_votes_order():
+    votes = _careful_and_careless_log()
+    shuffled = votes[:]
+    random.Random(5).shuffle(shuffled)
+    eve_first = votes[-15:] + votes[:-15]
+
+    items, judges = refit(votes)
+
+    assert refit(votes) == (items, judges)
+    for other in (shuffled, eve_first):
+        again, _ = refit(other)
+        for key in ORDER:
+            assert (again[key].mu, again[key].sigma_sq) == (
+                approx(items[key].mu, abs=1e-5),
+                approx(items[key].sigma_sq),
+            )
+    # replay, reading each vote once, depends on when eve voted.
+    assert replay(eve_first)[0]["a"].mu != approx(replay(votes)[0]["a"].mu, abs=0.01)
+
+
+def test_refit_of_nothing_is_empty():
+    assert refit([]) == ({}, {})
