@@ -30,7 +30,7 @@ each seed), judged by comparing pairs with Crowd-BT (judging/crowd_bt.py); see
 `simulate_pairwise`.
 
     python -m judging.simulate --mode pairwise [--seeds 100] [--k 3 2] [--careless 2] [--scale 0.55]
-                                               [--epsilon 0 0.25 0.5]
+                                               [--epsilon 0] [--gamma 0.1 10] [--reread 10]
 """
 
 from __future__ import annotations
@@ -129,11 +129,14 @@ PAIRWISE_SCALE = 0.55
 class PairwiseTrial:
     seed: int
     k: int
-    spearman: float
+    spearman: float  # the ranking published: crowd_bt.refit's means
+    spearman_online: float  # the means after the last vote, as Gavel ranks
     comparisons: int
-    # Is every careless judge's reliability below every careful judge's? As Crowd-BT has it
-    # after the last vote (online), re-read against the final beliefs (crowd_bt.reassess),
-    # and by each judge's share of votes agreeing with the true order (what no model can beat).
+    # Is every careless judge's reliability below every careful judge's? As crowd_bt.refit has
+    # it (published, and in the admin), as Crowd-BT has it after the last vote (online), re-read
+    # against the online beliefs after the last vote (crowd_bt.reassess), and by each judge's
+    # share of votes agreeing with the true order (an oracle).
+    careless_below: bool
     careless_below_online: bool
     careless_below_reassessed: bool
     careless_below_truth: bool
@@ -148,6 +151,8 @@ def simulate_pairwise(
     careless: int = 2,
     scale: float = PAIRWISE_SCALE,
     epsilon: float = 0.0,
+    gamma: float = crowd_bt.GAMMA,
+    reread: bool = False,
     looks: int | None = None,
 ) -> PairwiseTrial:
     """One jam judged by pairs, with as much of each judge's time as `simulate` at `k`.
@@ -160,8 +165,11 @@ def simulate_pairwise(
     only add noise that Crowd-BT has to discount.
 
     Judges walk the floor in turns (in a random order each round): each looks at the entry
-    crowd_bt.choose_next gives them among those they have not seen, and says whether it
-    beats the one they saw just before. The ranking is by each entry's mean.
+    crowd_bt.choose_next gives them (with `epsilon` and `gamma`) among those they have not
+    seen, and says whether it beats the one they saw just before. choose_next is given the
+    judge's online belief, or with `reread` their belief re-read (crowd_bt.reassess) from all
+    votes so far against the current beliefs, once a round. The published ranking is by
+    crowd_bt.refit's means.
 
     `looks` overrides each judge's number of looks (the shared budget of `main`).
     """
@@ -178,11 +186,12 @@ def simulate_pairwise(
     votes: list[tuple[int, int, int]] = []
     for _ in range(looks if looks is not None else 2 * k * entries // judges):
         rng.shuffle(everyone)
+        beliefs = {**annotators, **crowd_bt.reassess(votes, items)} if reread else annotators
         for j in everyone:
             candidates = [(e, items[e], views[e]) for e in truth if e not in seen[j]]
             before = current[j]
             chosen = crowd_bt.choose_next(
-                annotators[j], None if before is None else items[before], candidates, rng=rng, epsilon=epsilon
+                beliefs[j], None if before is None else items[before], candidates, rng=rng, epsilon=epsilon, gamma=gamma
             )
             if chosen is None:
                 continue
@@ -198,22 +207,28 @@ def simulate_pairwise(
             winner, loser = (chosen, before) if new_wins else (before, chosen)
             annotators[j], items[winner], items[loser] = crowd_bt.update(annotators[j], items[winner], items[loser])
             votes.append((j, winner, loser))
-    reassessed = crowd_bt.reassess(votes, items)
-    agreed = {j: fmean(truth[w] > truth[lo] for v, w, lo in votes if v == j) for j in reassessed}
+    fitted, fitted_judges = crowd_bt.refit(votes)
+    agreed = {j: fmean(truth[w] > truth[lo] for v, w, lo in votes if v == j) for j in fitted_judges}
 
     def careless_below(figure: dict[int, float]) -> bool:
         return max((figure[j] for j in figure if j not in careful_ids), default=-1.0) < min(
             figure[j] for j in careful_ids
         )
 
+    def below(beliefs: dict[int, crowd_bt.Annotator]) -> bool:
+        return careless_below({j: crowd_bt.reliability(a) for j, a in beliefs.items()})
+
     order = list(truth)
+    true = [truth[e] for e in order]
     return PairwiseTrial(
         seed=seed,
         k=k,
-        spearman=spearman([truth[e] for e in order], [items[e].mu for e in order]),
+        spearman=spearman(true, [fitted.get(e, crowd_bt.Item()).mu for e in order]),
+        spearman_online=spearman(true, [items[e].mu for e in order]),
         comparisons=len(votes),
-        careless_below_online=careless_below({j: crowd_bt.reliability(a) for j, a in annotators.items()}),
-        careless_below_reassessed=careless_below({j: crowd_bt.reliability(a) for j, a in reassessed.items()}),
+        careless_below=below(fitted_judges),
+        careless_below_online=below(annotators),
+        careless_below_reassessed=below(crowd_bt.reassess(votes, items)),
         careless_below_truth=careless_below(agreed),
     )
 
@@ -253,7 +268,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--offset", type=float, default=2.0, help="harshness offsets are uniform in ± this, in points")
     parser.add_argument("--careless", type=int, default=2, help="pairwise: judges who vote at random, on top")
     parser.add_argument("--scale", type=float, default=PAIRWISE_SCALE, help="pairwise: the careful judges' logistic s")
-    parser.add_argument("--epsilon", type=float, nargs="+", default=[0.0, crowd_bt.EPSILON, 0.5], help="pairwise")
+    parser.add_argument("--epsilon", type=float, default=0.0, help="pairwise: choose_next's share of random picks")
+    parser.add_argument(
+        "--gamma",
+        type=float,
+        nargs="*",
+        default=[crowd_bt.GAMMA, 10.0],
+        help="pairwise: choose_next's gamma, a column each",
+    )
+    parser.add_argument(
+        "--reread",
+        type=float,
+        nargs="*",
+        default=[10.0],
+        help="pairwise: gammas to walk with re-read judges, a column each",
+    )
     args = parser.parse_args(argv)
     if args.mode == "pairwise":
         _main_pairwise(args)
@@ -278,16 +307,24 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main_pairwise(args: argparse.Namespace) -> None:
     n, j, c = args.entries, args.judges, args.careless
+    walks = [(g, False) for g in args.gamma] + [(g, True) for g in args.reread]
+    heads = [f"gamma={g:g}" + (", re-read" if reread else "") for g, reread in walks]
     print(
         f"Pairwise (Crowd-BT, judging/crowd_bt.py) beside the rubric model: {n} entries with the same true "
         f"qualities, {args.seeds} seeds.\n"
         f"Judge time: a comparison costs half a review, so a judge gets two looks at an entry for each review "
         f"(the first look of a walk\ncompares with nothing). A careful judge prefers a to b with "
         f"P = 1 / (1 + exp(-(q_a - q_b) / {args.scale:g})): as noisy as two impressions\nof the rubric model, "
-        f"without its harshness and scale use. {c} careless judges vote (or score) at random."
+        f"without its harshness and scale use. {c} careless judges vote (or score) at random.\n"
+        f"Walks by choose_next with epsilon {args.epsilon:g} and gamma, the weight of what a vote teaches about "
+        f"the judge ({crowd_bt.GAMMA:g} is Gavel's);\n're-read': choose_next gets each judge's belief re-read "
+        f"(crowd_bt.reassess) once a round instead of the online one.\n"
+        f"Published figures: crowd_bt.refit of all the votes (ranking and judges' reliability)."
     )
     alone = _pairwise_table(
         args,
+        walks,
+        heads,
         title=f"A. Careless judges on top: the rubric model's {j} judges alone at k reviews per entry (k x {n} / {j} "
         f"reviews each);\n   pairwise: the same {j} careful judges with the same time each, plus {c} careless "
         f"judges with as much time each.",
@@ -296,12 +333,13 @@ def _main_pairwise(args: argparse.Namespace) -> None:
     )
     shared = _pairwise_table(
         args,
+        walks,
+        heads,
         title=f"B. The same {j + c} judges ({j} careful, {c} careless) in both, sharing the time: rubric at k reviews "
         f"per entry\n   (k x {n} / {j + c} reviews each), pairwise with twice that many looks each.",
         rubric_careless=c,
         share=j + c,
     )
-    heads = [f"pairwise e={eps:g}" for eps in args.epsilon]
     print(
         f"\nC. The rubric model's {j} judges' time shared by the {j + c} pairwise judges: B's pairwise minus A's "
         f"rubric model:"
@@ -317,10 +355,16 @@ def _main_pairwise(args: argparse.Namespace) -> None:
 
 
 def _pairwise_table(
-    args: argparse.Namespace, *, title: str, rubric_careless: int, share: int
+    args: argparse.Namespace,
+    walks: list[tuple[float, bool]],
+    heads: list[str],
+    *,
+    title: str,
+    rubric_careless: int,
+    share: int,
 ) -> list[tuple[str, list[float], list[list[PairwiseTrial]]]]:
     """One comparison at equal time, printed: each judge has `share`-th of the rubric's
-    k x entries reviews. Returns the rows: (label, rubric's Spearman, pairwise trials per epsilon)."""
+    k x entries reviews. Returns the rows: (label, rubric's Spearman, pairwise trials per walk)."""
     n, j, c = args.entries, args.judges, args.careless
     seeds = range(1, args.seeds + 1)
     rows = []
@@ -332,13 +376,22 @@ def _pairwise_table(
         ]
         pairwise = [
             [
-                simulate_pairwise(seed=s, entries=n, judges=j, careless=c, scale=args.scale, epsilon=eps, looks=looks)
+                simulate_pairwise(
+                    seed=s,
+                    entries=n,
+                    judges=j,
+                    careless=c,
+                    scale=args.scale,
+                    epsilon=args.epsilon,
+                    gamma=gamma,
+                    reread=reread,
+                    looks=looks,
+                )
                 for s in seeds
             ]
-            for eps in args.epsilon
+            for gamma, reread in walks
         ]
         rows.append((f"k = {k} ({looks} looks each)", rubric, pairwise))
-    heads = [f"pairwise e={eps:g}" for eps in args.epsilon]
     print(f"\n{title}\nSpearman with the true order, mean over seeds (5th percentile), pairwise minus rubric:")
     print(f"{'':>24}  {'rubric model':>14}" + "".join(f"  {h:>21}" for h in heads))
     for label, rubric, pairwise in rows:
@@ -347,21 +400,25 @@ def _pairwise_table(
             for trials in pairwise
         ]
         print(f"{label:>24}  {_cell5(rubric):>14}" + "".join(f"  {cell:>21}" for cell in cells))
+    print("Seeds where both careless judges' reliability is below every careful judge's:")
+    for label, _, pairwise in rows:
+        shares = [f"{_share(trials, 'careless_below'):.0%}" for trials in pairwise]
+        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in shares))
     print(
-        "Seeds where both careless judges' reliability is below every careful judge's: online (as Crowd-BT has it "
-        "after the\nlast vote, as Gavel shows it) / re-assessed (crowd_bt.reassess) / by share of votes agreeing "
-        "with the true order (an oracle):"
+        "Without refit: Spearman of the means after the last vote / careless below careful as re-read after the "
+        "walk (crowd_bt.reassess):"
     )
     for label, _, pairwise in rows:
-        shares = [
-            " / ".join(
-                f"{sum(getattr(t, 'careless_below_' + what) for t in trials) / len(trials):.0%}"
-                for what in ("online", "reassessed", "truth")
-            )
+        cells = [
+            f"{fmean(t.spearman_online for t in trials):.3f} / {_share(trials, 'careless_below_reassessed'):.0%}"
             for trials in pairwise
         ]
-        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in shares))
+        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in cells))
     return rows
+
+
+def _share(trials: list[PairwiseTrial], name: str) -> float:
+    return sum(getattr(t, name) for t in trials) / len(trials)
 
 
 def _cell5(values: list[float]) -> str:

@@ -53,6 +53,21 @@ def test_pairwise_without_careless_judges_keeps_up_with_the_rubric_model():
     assert fmean(pairwise) > fmean(rubric) - 0.03
 
 
+def test_the_refit_tells_careless_judges_from_careful_ones_more_often_than_online():
+    trials = [simulate_pairwise(seed=seed, k=3) for seed in PAIRWISE_SEEDS]
+
+    assert sum(t.careless_below for t in trials) >= 6
+    assert sum(t.careless_below for t in trials) >= sum(t.careless_below_online for t in trials) + 4
+    assert fmean(t.spearman for t in trials) >= fmean(t.spearman_online for t in trials)
+
+
+def test_a_large_gamma_sends_judges_to_pairs_that_catch_the_careless_ones():
+    trials = [simulate_pairwise(seed=seed, k=3, gamma=10.0) for seed in PAIRWISE_SEEDS]
+
+    assert sum(t.careless_below for t in trials) >= 7
+    assert fmean(t.spearman for t in trials) > 0.8
+
+
 def test_reassessed_reliability_tells_careless_judges_from_careful_ones_more_often_than_online():
     # With judges' time to look at most entries, explore as Gavel does.
     trials = [simulate_pairwise(seed=seed, k=3, epsilon=0.5) for seed in PAIRWISE_SEEDS]
@@ -71,10 +86,11 @@ def test_pairwise_simulation_uses_the_same_true_qualities_as_the_rubric_one():
 
 
 def test_simulate_pairwise_prints_both_comparisons(capsys):
-    main(["--mode", "pairwise", "--seeds", "2", "--k", "2", "--epsilon", "0"])
+    main(["--mode", "pairwise", "--seeds", "2", "--k", "2", "--gamma", "0.1", "--reread", "10"])
     out = capsys.readouterr().out
     assert "A. Careless judges on top" in out
     assert "B. The same 10 judges (8 careful, 2 careless) in both" in out
     assert "C. The rubric model's 8 judges' time shared by the 10 pairwise judges" in out
     assert "k = 2 (20 looks each)" in out and "k = 2 (16 looks each)" in out
-    assert "rubric model" in out and "pairwise e=0" in out
+    assert "rubric model" in out and "gamma=0.1" in out and "gamma=10, re-read" in out
+    assert "Seeds where both careless judges' reliability is below every careful judge's:" in out
