@@ -10,8 +10,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from jams import models as jam_models
-from jams.models import Jam
+from jams.models import Jam, Track
 from submissions.models import Entry
 
 from . import crowd_bt
@@ -60,10 +59,7 @@ def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
 def judge_track_ids(*, judge: Judge) -> set[int] | None:
     """The tracks this judge judges, or None when the jam has no tracks (no limit). A
     judge limited to no track in particular judges all of them. One or two queries."""
-    track = getattr(jam_models, "Track", None)  # TEMPORARY until jams.Track lands
-    if track is None:
-        return None
-    jam_tracks = set(track.objects.filter(jam_id=judge.jam_id).values_list("pk", flat=True))
+    jam_tracks = set(Track.objects.filter(jam_id=judge.jam_id).values_list("pk", flat=True))
     if not jam_tracks:
         return None
     limited = set(judge.tracks.values_list("pk", flat=True))

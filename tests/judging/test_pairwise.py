@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jams.models import Jam
+from jams.models import Jam, Track
 from judging import crowd_bt
 from judging.models import Comparison, Conflict, Judge, PairwiseEntry, PairwiseJudge, Skip
 from judging.pairwise_selectors import pairwise_candidates
@@ -163,6 +163,39 @@ def test_refused_own_team_entry(jam, entries):
         pairwise_vote(judge=judge, first_id=state.current_id, second_id=own.pk, winner_id=own.pk)
 
     assert snapshot(jam) == before
+
+
+def test_refused_entries_in_different_tracks(jam, judge):
+    hardware, software = Track.objects.create(jam=jam, name="Hardware"), Track.objects.create(jam=jam, name="Software")
+    robot, drone = EntryFactory(team__jam=jam, title="Robot"), EntryFactory(team__jam=jam, title="Drone")
+    app = EntryFactory(team__jam=jam, title="App")
+    robot.tracks.add(hardware)
+    drone.tracks.add(hardware)
+    app.tracks.add(software)
+    # Pairs stay inside a track: after the robot, only the drone; after the app, nothing.
+    assert [key for key, _, _ in pairwise_candidates(judge=judge, reference=robot)] == [drone.pk]
+    assert pairwise_candidates(judge=judge, reference=app) == []
+    before = snapshot(jam)
+
+    with pytest.raises(NotAllowed, match="aren't in the same track"):
+        pairwise_vote(judge=judge, first_id=robot.pk, second_id=app.pk, winner_id=app.pk)
+
+    assert snapshot(jam) == before
+
+
+def test_judge_limited_to_a_track_sees_only_it(jam):
+    hardware, software = Track.objects.create(jam=jam, name="Hardware"), Track.objects.create(jam=jam, name="Software")
+    judge = JudgeFactory(jam=jam)
+    judge.tracks.add(software)
+    for i in range(3):
+        EntryFactory(team__jam=jam, title=f"Robot {i}").tracks.add(hardware)
+    apps = [EntryFactory(team__jam=jam, title=f"App {i}") for i in range(2)]
+    for app in apps:
+        app.tracks.add(software)
+
+    state = start_pair(judge)
+
+    assert {state.previous_id, state.current_id} == {a.pk for a in apps}
 
 
 def test_refused_after_judging_closes(jam, judge, entries):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 PAGE_QUERIES = 6
 # A vote: the page's first four, the jam's lock, the checks, the vote, the figures, the
 # choice of the next entry, the state; then the message's titles come from the same rows.
-VOTE_QUERIES = 26
+VOTE_QUERIES = 28
 VOTE_QUERIES_WITH_TRACKS = 33  # the tracks of the jam, the judge and both entries
 
 
@@ -136,14 +136,14 @@ def test_rubric_jam_sends_judges_to_their_queue_and_back(client):
     assert client.get(reverse("judging:workspace", kwargs={"slug": pairwise_jam.slug})).url == url(pairwise_jam)
 
 
-@pytest.mark.parametrize("tracks", [False], ids=["no tracks"])
+@pytest.mark.parametrize("tracks", [False, True], ids=["no tracks", "tracks"])
 @pytest.mark.parametrize("count", [1, 300])
 def test_page_queries_do_not_grow_with_entries(client, jam, judge, count, tracks):
     """The same bound at 1 entry and at 300: the page and a vote with its choice of the
     next entry; with tracks, the judge is limited to one and the entries are in it."""
     entries = EntryFactory.create_batch(count + 2, team__jam=jam)  # a pair, and one to send the judge to next
     if tracks:
-        mine, other = jam.tracks.create(jam=jam, name="Mine"), jam.tracks.create(name="Other")
+        mine, other = jam.tracks.create(name="Mine"), jam.tracks.create(name="Other")
         judge.tracks.add(mine)
         for entry in entries:
             entry.tracks.add(mine)
