@@ -85,6 +85,7 @@ class EntryForm(forms.ModelForm):
         # The widgets show the saved file; clearing is not offered (replace it instead).
         for name in ("slides", "image"):
             self.fields[name].widget = forms.FileInput(attrs=self.fields[name].widget.attrs)
+        self._add_tracks()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
@@ -92,6 +93,37 @@ class EntryForm(forms.ModelForm):
             self.initial.setdefault("authors", "")
             self.initial["authors"] = self.initial["authors"] or join_words(names)
         self._mark_needed_to_submit()
+
+    def _add_tracks(self) -> None:
+        """A jam with tracks asks which one the entry enters (several where it allows);
+        a jam without tracks gets the form as it always was."""
+        jam = self.team.jam
+        tracks = list(jam.tracks.all())
+        if not tracks:
+            return
+        invalid = "That is not one of this jam's tracks: pick one of those listed."
+        if jam.multiple_tracks_allowed:
+            field = forms.ModelMultipleChoiceField(
+                queryset=jam.tracks.all(),
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Pick every track your entry enters.",
+                error_messages={"invalid_choice": invalid, "invalid_pk_value": invalid},
+            )
+        else:
+            field = forms.ModelChoiceField(
+                queryset=jam.tracks.all(),
+                widget=forms.RadioSelect,
+                empty_label=None,
+                help_text="Pick the track your entry enters.",
+                error_messages={"invalid_choice": invalid},
+            )
+        field.label = "Track"
+        field.required = True
+        field.error_messages["required"] = "To submit, pick the track your entry enters."
+        self.fields["tracks"] = field
+        if self.instance.pk:
+            chosen = list(self.instance.tracks.all())
+            self.initial["tracks"] = chosen if jam.multiple_tracks_allowed else (chosen[0] if chosen else None)
 
     @property
     def is_draft(self) -> bool:
@@ -110,7 +142,8 @@ class EntryForm(forms.ModelForm):
         if not self.is_draft:
             super().full_clean()
             return
-        needed = [field for name in REQUIRED_TO_SUBMIT if (field := self.fields[name]).required]
+        names = [*REQUIRED_TO_SUBMIT, *(["tracks"] if "tracks" in self.fields else [])]
+        needed = [field for name in names if (field := self.fields[name]).required]
         for field in needed:
             field.required = False
         try:
@@ -182,8 +215,17 @@ class EntryForm(forms.ModelForm):
             uploads_delete_unattached(storage=entry_storage(), keys=keys)
         self.accepted_keys = {}
 
+    def clean_tracks(self) -> list:
+        chosen = self.cleaned_data.get("tracks")
+        if chosen is None:
+            return []
+        return list(chosen) if self.team.jam.multiple_tracks_allowed else [chosen]
+
     def entry_data(self) -> dict:
-        return {k: self.cleaned_data.get(k, "") for k in (*self.Meta.fields, "team_name")}
+        data = {k: self.cleaned_data.get(k, "") for k in (*self.Meta.fields, "team_name")}
+        if "tracks" in self.fields:
+            data["tracks"] = self.cleaned_data.get("tracks") or []
+        return data
 
     def entry_files(self) -> EntryFiles:
         return EntryFiles(

@@ -18,7 +18,7 @@ from accounts.services import Registration, user_register
 from hackathon.mail import send_once
 from hackathon.text import single_line
 from jams.cache import pages_changed
-from jams.models import Jam, SignUp
+from jams.models import Jam, SignUp, Track
 from jams.services import AlreadySignedUp, SignUpClosed, signup_create
 from jams.times import format_jam_time
 from outbox.services import outbox_add
@@ -296,8 +296,11 @@ def entry_save(
             was_submitted = entry.is_submitted
             submit = submit or was_submitted
             _entry_apply_text(entry, team, data)
+            if "tracks" in data:
+                entry_tracks_set(entry=entry, tracks=data["tracks"])
             if submit:
                 _check_complete(entry, files)
+                _check_track_chosen(entry)
             replaced = _entry_apply_files(entry, files, stored)
             if submit and not was_submitted:
                 # "Late" means first submitted after the deadline: edits in the grace
@@ -377,6 +380,25 @@ def _entry_apply_text(entry: Entry, team: Team, data: dict) -> None:
             setattr(entry, field, data[field] or "")
     if data.get("team_name") and data["team_name"].strip() != team.name:
         _team_rename(team, data["team_name"])
+
+
+def entry_tracks_set(*, entry: Entry, tracks: list[Track]) -> None:
+    """Put the entry in these tracks of its jam: one, or several where the jam allows.
+    Raises ValidationError (on "tracks") for a track of another jam or one too many."""
+    jam = entry.jam
+    foreign = [track for track in tracks if track.jam_id != jam.pk]
+    if foreign:
+        raise ValidationError(
+            {"tracks": f"“{foreign[0].name}” is not a track of {jam.title}: pick one of its own tracks."}
+        )
+    if len(tracks) > 1 and not jam.multiple_tracks_allowed:
+        raise ValidationError({"tracks": f"{jam.title} lets an entry enter one track only: pick one."})
+    entry.tracks.set(tracks)
+
+
+def _check_track_chosen(entry: Entry) -> None:
+    if not entry.tracks.exists() and entry.jam.tracks.exists():
+        raise ValidationError({"tracks": "To submit, pick the track your entry enters."})
 
 
 def _check_complete(entry: Entry, files: EntryFiles) -> None:

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from submissions.models import Entry
+from submissions.services import entry_tracks_set
+from tests.factories import EntryFactory, JamFactory, TeamFactory, TrackFactory, UserFactory
+from tests.files import slides
+from tests.submissions.test_entries import entry_form, submit_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(running_jam):
+    person = UserFactory(display_name="Arthur Conmy")
+    TeamFactory(jam=running_jam, name="Negative Heads", created_by=person)
+    return person
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def tracks(running_jam):
+    return TrackFactory(jam=running_jam, name="Interpretability"), TrackFactory(jam=running_jam, name="Evals")
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def test_form_without_tracks_asks_for_none(member_client, running_jam):
+    response = member_client.get(submit_url(running_jam))
+
+    assert "tracks" not in response.context["form"].fields
+    assert 'data-testid="entry-tracks"' not in text(response)
+
+
+def test_one_track_is_picked_with_radio_buttons(member_client, running_jam, tracks):
+    _interp, evals = tracks
+    page = text(member_client.get(submit_url(running_jam)))
+    assert page.count('type="radio"') == 2
+    assert 'name="tracks"' in page
+    assert "Interpretability" in page and "Evals" in page
+
+    response = member_client.post(submit_url(running_jam), entry_form(slides=slides(), tracks=evals.pk))
+
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert entry.is_submitted
+    assert list(entry.tracks.all()) == [evals]
+
+
+def test_several_tracks_with_checkboxes_where_the_jam_allows(member_client, running_jam, tracks):
+    running_jam.multiple_tracks_allowed = True
+    running_jam.save()
+    interp, evals = tracks
+    assert (
+        text(member_client.get(submit_url(running_jam))).count(
+            'type="checkbox" class="form-check-input"  name="tracks"'
+        )
+        == 2
+    )
+
+    response = member_client.post(submit_url(running_jam), entry_form(slides=slides(), tracks=[interp.pk, evals.pk]))
+
+    assert response.status_code == 302
+    assert set(Entry.objects.get().tracks.all()) == {interp, evals}
+
+
+def test_submitting_without_a_track_is_refused_when_the_jam_has_tracks(member_client, running_jam, tracks):
+    response = member_client.post(submit_url(running_jam), entry_form(slides=slides()))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["tracks"] == ["To submit, pick the track your entry enters."]
+    assert response.context["form"]["title"].value() == "Why Might Negative Name Mover Heads Exist?"
+    assert Entry.objects.count() == 0
+
+
+def test_a_draft_may_leave_the_track_for_later(member_client, running_jam, tracks):
+    response = member_client.post(submit_url(running_jam), entry_form(action="draft"))
+
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert entry.state == Entry.State.DRAFT
+    assert entry.tracks.count() == 0
+
+
+def test_a_track_of_another_jam_is_refused_and_nothing_saved(member_client, running_jam, tracks):
+    foreign = TrackFactory(jam=JamFactory(), name="Hardware")
+
+    response = member_client.post(submit_url(running_jam), entry_form(slides=slides(), tracks=foreign.pk))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["tracks"] == [
+        "That is not one of this jam's tracks: pick one of those listed."
+    ]
+    assert response.context["form"]["abstract"].value().startswith("We form a theory")
+    assert Entry.objects.count() == 0
+
+
+def test_a_foreign_track_among_several_is_refused(member_client, running_jam, tracks):
+    running_jam.multiple_tracks_allowed = True
+    running_jam.save()
+    foreign = TrackFactory(jam=JamFactory(), name="Hardware")
+
+    response = member_client.post(
+        submit_url(running_jam), entry_form(slides=slides(), tracks=[tracks[0].pk, foreign.pk])
+    )
+
+    assert response.status_code == 400
+    assert "tracks" in response.context["form"].errors
+    assert Entry.objects.count() == 0
+
+
+def test_the_service_refuses_a_foreign_track_and_several_where_one_is_allowed(running_jam, tracks):
+    entry = EntryFactory(team__jam=running_jam)
+    foreign = TrackFactory(jam=JamFactory(), name="Hardware")
+
+    with pytest.raises(ValidationError) as refused:
+        entry_tracks_set(entry=entry, tracks=[foreign])
+    assert refused.value.message_dict["tracks"] == [
+        f"“Hardware” is not a track of {running_jam.title}: pick one of its own tracks."
+    ]
+    with pytest.raises(ValidationError) as refused:
+        entry_tracks_set(entry=entry, tracks=list(tracks))
+    assert refused.value.message_dict["tracks"] == [
+        f"{running_jam.title} lets an entry enter one track only: pick one."
+    ]
+    assert entry.tracks.count() == 0
+
+
+def test_editing_keeps_and_shows_the_chosen_track(member_client, running_jam, tracks, member):
+    member_client.post(submit_url(running_jam), entry_form(slides=slides(), tracks=tracks[1].pk))
+
+    response = member_client.get(submit_url(running_jam))
+
+    assert response.context["form"]["tracks"].value() == tracks[1].pk
+
+
+def test_entry_page_names_its_tracks(client, running_jam, tracks):
+    entry = EntryFactory(team__jam=running_jam)
+    entry.tracks.set([tracks[1]])
+
+    page = text(client.get(entry.get_absolute_url()))
+
+    assert '<p data-testid="entry-tracks"><span class="badge text-bg-light border">Evals</span>' in page
