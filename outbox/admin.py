@@ -3,12 +3,31 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .models import OutboxItem
+from .selectors import FAILED_WITHIN
 from .services import outbox_retry
+
+
+class FailedRecentlyFilter(admin.SimpleListFilter):
+    """The admin index's "failed in the last 24 h" links here (outbox/templatetags)."""
+
+    title = "failed"
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("24h", "In the last 24 hours, not done since")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "24h":
+            return queryset.filter(
+                state__in=[OutboxItem.State.FAILED, OutboxItem.State.GAVE_UP],
+                failed_at__gte=timezone.now() - FAILED_WITHIN,
+            )
+        return queryset
 
 
 @admin.register(OutboxItem)
@@ -19,7 +38,7 @@ class OutboxItemAdmin(admin.ModelAdmin):
     # Five columns beside the filters fit a 1366 px screen (tests/e2e/test_admin_layout.py):
     # what it is and for whom in one cell, its state with tries and time in another.
     list_display = ["created_at", "what", "jam", "status", "error_short"]
-    list_filter = ["state", "kind", "is_email", "jam"]
+    list_filter = ["state", FailedRecentlyFilter, "kind", "is_email", "jam"]
     list_select_related = ["jam"]
     search_fields = ["recipients", "kind"]
     date_hierarchy = "created_at"

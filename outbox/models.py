@@ -40,6 +40,9 @@ class OutboxItem(models.Model):
     # last queued, or the end of its back-off after a failure.
     due_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # When its last try failed (it may be retried since): the admin's health panel counts
+    # the failures of the last 24 hours.
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -47,6 +50,7 @@ class OutboxItem(models.Model):
         indexes = [
             models.Index(fields=["due_at"], name="outbox_to_do_due", condition=TO_DO),
             models.Index(fields=["created_at"], name="outbox_to_do_created", condition=TO_DO),
+            models.Index(fields=["failed_at"], name="outbox_failed_at", condition=models.Q(failed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

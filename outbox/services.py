@@ -134,7 +134,8 @@ def outbox_item_run(*, item_id: int, now: datetime | None = None) -> bool:
             return False  # done already, being done by another worker, given up or gone
         if item.tries >= MAX_TRIES:  # the last tries never came back: their worker died
             item.state, item.last_error = OutboxItem.State.GAVE_UP, item.last_error or "Its worker never finished it."
-            item.save(update_fields=["state", "last_error"])
+            item.failed_at = now or timezone.now()
+            item.save(update_fields=["state", "last_error", "failed_at"])
             return False
         item.tries += 1
         item.due_at = (now or timezone.now()) + SWEEP_AFTER  # if this run dies, the sweep comes back
@@ -149,9 +150,10 @@ def outbox_item_run(*, item_id: int, now: datetime | None = None) -> bool:
         except Exception as error:  # noqa: BLE001 - recorded on the row and retried
             item.last_error = f"{type(error).__name__}: {error}"[:2000]
             item.state = OutboxItem.State.GAVE_UP if item.tries >= MAX_TRIES else OutboxItem.State.FAILED
-            item.due_at = (now or timezone.now()) + _backoff(item.tries)
+            item.failed_at = now or timezone.now()
+            item.due_at = item.failed_at + _backoff(item.tries)
             logger.warning("Outbox: %s failed (try %s): %s", item, item.tries, item.last_error)
-            item.save(update_fields=["last_error", "state", "due_at"])
+            item.save(update_fields=["last_error", "state", "due_at", "failed_at"])
             return False
         item.state = OutboxItem.State.SENT
         item.done_at = now or timezone.now()
