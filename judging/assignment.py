@@ -135,6 +135,21 @@ class _Flow:
             node = previous
 
 
+def track_barred(
+    *, judge_tracks: dict[int, set[int]], entry_tracks: dict[int, set[int]], judge_ids: list[int]
+) -> set[tuple[int, int]]:
+    """The (judge_id, entry_id) pairs the tracks rule out, to pass with the conflicts: a
+    judge limited to tracks takes only entries in one of them (an entry in several tracks
+    may go to judges of any); a judge limited to none takes any entry."""
+    return {
+        (judge, entry)
+        for judge in judge_ids
+        if (limited := judge_tracks.get(judge))
+        for entry, tracks in entry_tracks.items()
+        if not (limited & tracks)
+    }
+
+
 @dataclass(frozen=True)
 class Plan:
     add: set[tuple[int, int]]  # (judge_id, entry_id) pairs to create

@@ -44,7 +44,28 @@ def entries_for_judge(*, judge: Judge) -> QuerySet[Entry]:
         Entry.objects.filter(jam_id=judge.jam_id, state=Entry.State.SUBMITTED)
         .exclude(Exists(own_team))
         .exclude(Exists(conflicted))
+        .filter(_in_judges_tracks(judge))
     )
+
+
+def _in_judges_tracks(judge: Judge) -> Q:
+    """Entries of a track the judge is limited to (any of an entry's tracks will do), or
+    every entry for a judge limited to none. Subqueries: no query of its own."""
+    judge_tracks = Judge.tracks.through.objects.filter(judge_id=judge.pk)
+    entry_in_them = Entry.tracks.through.objects.filter(
+        entry_id=OuterRef("pk"), track_id__in=judge_tracks.values("track_id")
+    )
+    return ~Exists(judge_tracks) | Exists(entry_in_them)
+
+
+def track_refusal(*, judge: Judge, entry: Entry) -> str | None:
+    """Why a judge limited to tracks may not judge this entry, or None when the tracks
+    don't stand in the way."""
+    limited = list(judge.tracks.values_list("name", flat=True))
+    if not limited or entry.tracks.filter(judges=judge).exists():
+        return None
+    tracks = "the " + " and ".join(f"“{name}”" for name in limited) + (" tracks" if len(limited) > 1 else " track")
+    return f"You judge {tracks} only, and this entry isn't in {'them' if len(limited) > 1 else 'it'}."
 
 
 @dataclass
@@ -132,6 +153,8 @@ def review_refusal(*, judge: Judge, entry: Entry) -> str | None:
     assigned to them or already reviewed by them; any other they may see only once their
     assigned entries are all reviewed, and only if the jam allows reviews beyond them."""
     if not judge_may_see(judge=judge, entry=entry):
+        if entry.jam_id == judge.jam_id and (refusal := track_refusal(judge=judge, entry=entry)):
+            return refusal
         return "You can't review this entry: it is your team's, you recused, or it isn't in this jam."
     mine = Q(assignments__judge=judge) | Q(reviews__judge=judge)
     if Entry.objects.filter(mine, pk=entry.pk).exists():

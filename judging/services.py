@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import asdict
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from jams.times import format_jam_time
 from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
 
-from .assignment import JudgeSlot, top_up
+from .assignment import JudgeSlot, top_up, track_barred
 from .invitations import Invitation
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, ResultsSnapshot, Review, Score
 from .selectors import entries_for_judge, jam_results, judge_may_see, review_refusal
@@ -185,9 +186,15 @@ def assignments_make(*, jam: Jam, seed: int | None = None) -> int:
     entry_ids = list(Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).values_list("pk", flat=True))
     conflicts = set(Conflict.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id"))
     conflicts |= _own_team_pairs(jam)
+    barred = _track_barred_pairs(jam, judges, entry_ids)
+    conflicts |= barred
     reviewed = Review.objects.filter(judge_id=OuterRef("judge_id"), entry_id=OuterRef("entry_id"))
     existing = Assignment.objects.filter(judge__jam=jam).annotate(reviewed=Exists(reviewed))
     pairs = {(a.judge_id, a.entry_id): a.reviewed for a in existing.only("judge_id", "entry_id")}
+    # A judge's tracks changed since: their unreviewed entries outside them go to others.
+    for judge_id, entry_id in [pair for pair, done in pairs.items() if not done and pair in barred]:
+        Assignment.objects.filter(judge_id=judge_id, entry_id=entry_id).delete()
+        del pairs[judge_id, entry_id]
     plan = top_up(
         entry_ids=entry_ids,
         judges=[JudgeSlot(judge_id=j.pk, cap=j.max_entries) for j in judges],
@@ -209,6 +216,19 @@ def _top_up(jam: Jam) -> None:
     hand may predate it)."""
     if Jam.objects.filter(pk=jam.pk, assignments_made_at__isnull=False).exists():
         assignments_make(jam=jam)
+
+
+def _track_barred_pairs(jam: Jam, judges: list[Judge], entry_ids: list[int]) -> set[tuple[int, int]]:
+    judge_tracks: dict[int, set[int]] = defaultdict(set)
+    for judge_id, track_id in Judge.tracks.through.objects.filter(judge__jam=jam).values_list("judge_id", "track_id"):
+        judge_tracks[judge_id].add(track_id)
+    if not judge_tracks:
+        return set()
+    entry_tracks: dict[int, set[int]] = {pk: set() for pk in entry_ids}
+    for entry_id, track_id in Entry.tracks.through.objects.filter(entry__jam=jam).values_list("entry_id", "track_id"):
+        if entry_id in entry_tracks:
+            entry_tracks[entry_id].add(track_id)
+    return track_barred(judge_tracks=judge_tracks, entry_tracks=entry_tracks, judge_ids=[j.pk for j in judges])
 
 
 def _own_team_pairs(jam: Jam) -> set[tuple[int, int]]:
