@@ -124,7 +124,7 @@ def test_without_a_heartbeat_no_worker_answered_in_red(staff_client, no_heartbea
     html = panel(staff_client)
 
     assert figure(html, "worker") == "no worker answered in the last minute"
-    assert re.search(r'health-figure health-bad">\s*<dt>Worker', html)
+    assert re.search(r'health-figure health-worker health-bad">\s*<dt>Worker', html)
 
 
 def test_a_heartbeat_older_than_a_minute_is_no_answer_and_says_when(staff_client, broker_named):
@@ -139,7 +139,21 @@ def test_a_heartbeat_within_the_minute_is_an_answer_in_green(staff_client, broke
     html = panel(staff_client)
 
     assert figure(html, "worker") in ("answered 20 s ago", "answered 21 s ago")
-    assert re.search(r'health-figure health-good">\s*<dt>Worker', html)
+    assert re.search(r'health-figure health-worker health-good">\s*<dt>Worker', html)
+
+
+def test_with_the_broker_unreachable_the_index_still_renders_and_says_no_worker(
+    staff_client, no_heartbeat, broker_named
+):
+    from hackathon.celery import app
+
+    previous, app.conf.broker_url = app.conf.broker_url, "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        html = panel(staff_client)
+    finally:
+        app.conf.broker_url = previous
+
+    assert figure(html, "worker") == "no worker answered in the last minute"
 
 
 def test_without_a_broker_the_panel_says_no_worker_is_needed(staff_client, no_heartbeat):

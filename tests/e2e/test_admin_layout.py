@@ -5,6 +5,7 @@ A screenshot of each page lands in test-artifacts/admin-layout/ for a person to 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from judging.models import Assignment, Award, Conflict
 from judging.services import review_save
+from outbox.heartbeat import worker_heartbeat_record
 from outbox.models import OutboxItem
 from submissions.models import Entry
 from tests.factories import (
@@ -210,6 +212,36 @@ def test_main_admin_lists_fit_a_laptop_screen(live_server, organizer_page, shots
 
     assert not problems, "\n".join(problems)
     assert timezone.now() < jam.judging_ends_at  # the scene is the judging phase, every list filled
+
+
+def test_admin_index_with_its_health_panel_fits_a_laptop_screen(live_server, organizer_page, shots):
+    from hackathon.celery import app
+
+    now = timezone.now()
+    for minutes in (3, 95):
+        OutboxItem.objects.create(kind="Sign-up confirmation", handler="x", created_at=now - timedelta(minutes=minutes))
+    OutboxItem.objects.create(
+        kind="Thumbnails", handler="x", state=OutboxItem.State.GAVE_UP, tries=5, failed_at=now - timedelta(hours=2)
+    )
+    worker_heartbeat_record(at=time.time() - 12)
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, False  # as with a broker
+    try:
+        problems = check(organizer_page, live_server.url, "/admin/", shots, "index")
+        panel = organizer_page.get_by_test_id("health-panel")
+        figures = [panel.get_by_test_id(f"health-{name}").inner_text() for name in ("queued", "failed", "oldest")]
+        worker = panel.get_by_test_id("health-worker").inner_text()
+        box, apps = panel.bounding_box(), organizer_page.locator("#content-main").bounding_box()
+        panel.get_by_test_id("health-failed").click()
+        organizer_page.wait_for_load_state("load")
+        listed = organizer_page.locator("#result_list tbody tr").count()
+    finally:
+        app.conf.task_always_eager = previous
+
+    assert not problems, "\n".join(problems)
+    assert figures == ["2", "1", "95 min ago"]
+    assert worker.startswith("answered 1")
+    assert box["y"] + box["height"] <= apps["y"] + 1  # above the apps, not beside them
+    assert listed == 1
 
 
 def test_other_admin_change_pages_fit_a_laptop_screen(live_server, organizer_page, shots):
