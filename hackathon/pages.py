@@ -193,6 +193,7 @@ def _jam_content_context(jam: Jam, now: datetime, phase: Phase) -> dict:
         "testimonials": SimpleLazyObject(lambda: list(testimonial_list_for_jam(jam=jam))),
         "latest_entries": SimpleLazyObject(lambda: entry_list_latest(jam=jam)),
         "signups": SimpleLazyObject(lambda: signup_summary(jam=jam)),
+        "tracks": SimpleLazyObject(lambda: list(jam.tracks.all())),
         "prizes": SimpleLazyObject(lambda: list(Prize.objects.filter(jam=jam).order_by("order", "id"))),
         "criteria": SimpleLazyObject(lambda: criteria_shown(jam=jam)),
         "time_changes": SimpleLazyObject(lambda: jam_time_changes_latest(jam=jam, limit=TIME_CHANGES_SHOWN)),

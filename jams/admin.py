@@ -13,9 +13,9 @@ from django.utils.html import format_html
 from hackathon.exports import csv_safe
 
 from .forms import JamAdminForm, TestimonialAdminForm
-from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial
+from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial, Track
 from .selectors import jam_list_with_counts
-from .services import jam_times_log
+from .services import jam_times_log, track_delete, track_save
 from .share_cards import jam_share_card_record
 from .templatetags.jam_tags import jam_time
 
@@ -67,6 +67,16 @@ class SpeakerInline(admin.StackedInline):
     fields = [("name", "order"), "role", "url"]
 
 
+class TrackInline(admin.StackedInline):
+    # Stacked like the resources: a Markdown description beside the name ran past 1366 px.
+    model = Track
+    extra = 0
+    classes = ["collapse"]
+    after_fieldset = "Tracks"
+    formfield_overrides = SHORT_TEXT
+    fields = [("name", "order"), "description"]
+
+
 class PhaseFilter(admin.SimpleListFilter):
     title = "phase"
     parameter_name = "phase"
@@ -111,7 +121,7 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
     search_fields = ["title", "slug", "host", "tagline"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_at"
-    inlines = [ResourceInline, SpeakerInline]
+    inlines = [ResourceInline, SpeakerInline, TrackInline]
     readonly_fields = ["assignments_made_at", "results_published_at"]
     # The change form (templates/admin/jams/jam/change_form.html) shows each inline right
     # after the fieldset its class names in `after_fieldset`: resources and speakers under
@@ -121,6 +131,7 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         ("Basics", {"fields": ["title", "slug", "host", "tagline", "signups_open", "max_team_size"]}),
         ("Times", {"fields": ["timezone", "starts_at", "submission_deadline", "grace_minutes", "judging_ends_at"]}),
         ("Content", {"fields": ["description", "cover_image"]}),
+        ("Tracks", {"fields": ["multiple_tracks_allowed"]}),
         (
             "Judging",
             {
@@ -155,6 +166,16 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         if before is not None:
             notify = form.cleaned_data.get("notify_signed_up", False)
             jam_times_log(before=before, jam=obj, by_user=request.user, notify=notify)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Track:
+            super().save_formset(request, form, formset, change)
+            return
+        # Through the services, which mark the jam's pages stale: they list the tracks.
+        for track in formset.save(commit=False):
+            track_save(track=track)
+        for track in formset.deleted_objects:
+            track_delete(track=track)
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

@@ -13,7 +13,7 @@ from hackathon.mail import send_once
 from outbox.services import outbox_add
 
 from .cache import pages_changed
-from .models import Jam, JamTimeChange, SignUp
+from .models import Jam, JamTimeChange, SignUp, Track
 from .signals import jam_times_changed
 
 # How many of a jam's time changes its page lists, newest first; the feed has them all.
@@ -65,6 +65,23 @@ def jam_times_log(*, before: Jam, jam: Jam, by_user: User | None, notify: bool =
         by_user=by,
     )
     return changes
+
+
+@transaction.atomic
+def track_save(*, track: Track) -> Track:
+    """Create or change a track of a jam; the jam's pages list its tracks."""
+    track.full_clean()
+    track.save()
+    pages_changed(jam=track.jam)
+    return track
+
+
+@transaction.atomic
+def track_delete(*, track: Track) -> None:
+    """Remove a track: its entries, judges and prizes stay, without it."""
+    jam = track.jam
+    track.delete()
+    pages_changed(jam=jam)
 
 
 class SignUpClosed(ValidationError):

@@ -15,7 +15,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from jams.services import signup_create
+from jams.models import Track
+from jams.services import signup_create, track_delete, track_save
 from judging.services import results_publish
 from submissions.models import Entry
 from submissions.services import EntryFiles, entry_save
@@ -173,6 +174,7 @@ def _jam_admin_form(jam, **changes) -> dict:
         "reviews_per_entry": jam.reviews_per_entry, "ranking_method": jam.ranking_method,
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        "tracks-TOTAL_FORMS": "0", "tracks-INITIAL_FORMS": "0",
         "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
         "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
     }  # fmt: skip
@@ -772,3 +774,33 @@ def test_the_copies_kept_in_the_process_are_bounded_by_size():
     assert local.get("k0") is None and local.get("k1") is None
     assert local.get("k9").versions == "v9"
     assert local.get("huge") is None
+
+
+def test_a_track_added_changed_or_removed_shows_at_once_on_the_jam_page(running_jam, commit):
+    assert _served_from_cache(running_jam.get_absolute_url())
+
+    track = commit(lambda: track_save(track=Track(jam=running_jam, name="Hardware", description="Build a thing.")))
+    assert "Build a thing." in text(anonymous_get(running_jam.get_absolute_url()))
+    assert _served_from_cache(running_jam.get_absolute_url())
+
+    track.name = "Robots"
+    commit(lambda: track_save(track=track))
+    assert "Robots" in text(anonymous_get(running_jam.get_absolute_url()))
+
+    commit(lambda: track_delete(track=track))
+    assert "Robots" not in text(anonymous_get(running_jam.get_absolute_url()))
+
+
+def test_a_track_added_in_the_jams_admin_shows_at_once(running_jam, organizer_client):
+    assert _served_from_cache(running_jam.get_absolute_url())
+    form = _jam_admin_form(running_jam)
+    form.update({
+        "tracks-TOTAL_FORMS": "1", "tracks-0-name": "Evals", "tracks-0-order": "0",
+        "tracks-0-description": "Measure what models *do*.",
+    })  # fmt: skip
+
+    response = organizer_client.post(f"/admin/jams/jam/{running_jam.pk}/change/", form)
+
+    assert response.status_code == 302
+    page = anonymous_get(running_jam.get_absolute_url())
+    assert "Measure what models <em>do</em>." in page.content.decode()

@@ -16,6 +16,7 @@ JUDGING_FORMS = {
     "judging_mode": "rubric", "reviews_per_entry": "3", "ranking_method": "calibrated",
     "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
     "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
+    "tracks-TOTAL_FORMS": "0", "tracks-INITIAL_FORMS": "0",
 }  # fmt: skip
 
 
@@ -93,6 +94,7 @@ def test_admin_refuses_a_deadline_before_the_start(client, organizer):
         "max_team_size": "4", "grace_minutes": "0",
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        "tracks-TOTAL_FORMS": "0", "tracks-INITIAL_FORMS": "0",
         **JUDGING_FORMS,
     }  # fmt: skip
 
@@ -149,6 +151,7 @@ def _jam_dates_form(zone: str, start: tuple[str, str], deadline: tuple[str, str]
         "max_team_size": "4", "grace_minutes": "0",
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        "tracks-TOTAL_FORMS": "0", "tracks-INITIAL_FORMS": "0",
         **JUDGING_FORMS,
     }  # fmt: skip
 

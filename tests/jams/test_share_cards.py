@@ -91,6 +91,7 @@ def jam_admin_form(jam: Jam, **changes) -> dict:
         "reviews_per_entry": jam.reviews_per_entry, "ranking_method": jam.ranking_method,
         "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
         "speakers-TOTAL_FORMS": "0", "speakers-INITIAL_FORMS": "0",
+        "tracks-TOTAL_FORMS": "0", "tracks-INITIAL_FORMS": "0",
         "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
         "prizes-TOTAL_FORMS": "0", "prizes-INITIAL_FORMS": "0",
     }  # fmt: skip

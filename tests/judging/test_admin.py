@@ -208,7 +208,7 @@ def test_jam_change_page_gathers_judgings_inlines_and_results_link(client, organ
     html = response.content.decode()
     assert response.status_code == 200
     names = [formset.opts.__class__.__name__ for formset in response.context["inline_admin_formsets"]]
-    assert names == ["ResourceInline", "SpeakerInline", "CriterionInline", "PrizeInline"]
+    assert names == ["ResourceInline", "SpeakerInline", "TrackInline", "CriterionInline", "PrizeInline"]
     assert f'href="{results_url(judging_jam)}"' in html
 
 
@@ -311,7 +311,7 @@ def test_every_inline_of_the_jam_page_follows_one_of_its_fieldsets(rf, organizer
     names = {name for name, _ in jam_admin.get_fieldsets(request, judging_jam)}
     places = {inline.after_fieldset for inline in jam_admin.get_inline_instances(request, judging_jam)}
 
-    assert places == {"Content", "Judging", "Results"}
+    assert places == {"Content", "Tracks", "Judging", "Results"}
     assert places <= names
 
 
@@ -321,7 +321,8 @@ def test_jam_page_shows_each_inline_after_its_fieldset_with_its_count(client, or
     html = client.get(f"/admin/jams/jam/{judging_jam.pk}/change/").content.decode()
 
     order = [
-        "Content</h2>", 'id="resources-group"', 'id="speakers-group"', "Judging</h2>", 'id="criteria-group"',
+        "Content</h2>", 'id="resources-group"', 'id="speakers-group"', "Tracks</h2>", 'id="tracks-group"',
+        "Judging</h2>", 'id="criteria-group"',
         "Results</h2>", "See the results table", 'id="prizes-group"', 'name="_save"',
     ]  # fmt: skip
     positions = [html.index(marker) for marker in order]
