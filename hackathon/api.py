@@ -36,7 +36,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.openapi.docs import Swagger
 
-from jams.models import Jam, Phase
+from jams.models import Jam, JamTimeChange, Phase
 from judging.selectors import prizes_with_winners, published_results
 from submissions.models import Entry
 from submissions.thumbnails import is_public, thumbnail_url
@@ -89,6 +89,7 @@ class JamLinks(Schema):
     results: str = Field(description="This API's results of the jam (404 until published).")
     entries_feed: str = Field(description="Atom feed of newly submitted entries.")
     announcements_feed: str = Field(description="Atom feed of the jam's announcements.")
+    time_changes: str = Field(description="This API's list of the jam's moved times (its change log).")
     calendar: str = Field(description="The jam as an iCal event.")
 
 
@@ -142,6 +143,23 @@ class EntryOut(Schema):
 
 class EntryPage(Schema):
     items: list[EntryOut]
+    next_cursor: str | None
+    next: str | None
+
+
+class TimeChangeOut(Schema):
+    field: str = Field(
+        description="Which time moved: starts_at, submission_deadline, submissions_close_at (the grace "
+        "period, as the moment late submissions close) or judging_ends_at."
+    )
+    label: str = Field(description="The time's name as the jam page says it, e.g. “submission deadline”.")
+    old: datetime = Field(description="The time before, in the jam's zone.")
+    new: datetime = Field(description="The time after, in the jam's zone.")
+    changed_at: datetime = Field(description="When the organizers moved it, in the jam's zone.")
+
+
+class TimeChangePage(Schema):
+    items: list[TimeChangeOut]
     next_cursor: str | None
     next: str | None
 
@@ -216,6 +234,7 @@ def _jam_out(jam: Jam, *, now: datetime) -> dict:
             "results": _absolute(reverse("api-v1:jam_results", kwargs=slug)),
             "entries_feed": _absolute(reverse("feeds:entries", kwargs=slug)),
             "announcements_feed": _absolute(reverse("feeds:jam_announcements", kwargs=slug)),
+            "time_changes": _absolute(reverse("api-v1:jam_time_changes", kwargs=slug)),
             "calendar": _absolute(reverse("jams:calendar", kwargs=slug)),
         },
     }
@@ -343,6 +362,34 @@ def jam_entries(request: HttpRequest, slug: str, page: Query[PageQuery]):
     entries, cursor = keyset_page(submitted, key="submitted_at", cursor=page.cursor, limit=page.limit)
     return {
         "items": [_entry_out(entry, jam) for entry in entries],
+        "next_cursor": cursor,
+        "next": _next_url(request, cursor),
+    }
+
+
+@api.get(
+    "/jams/{slug}/time-changes",
+    response={200: TimeChangePage, 400: Problem, 404: Problem},
+    url_name="jam_time_changes",
+    summary="A jam's moved times (its change log), newest first",
+    tags=["jams"],
+)
+def jam_time_changes(request: HttpRequest, slug: str, page: Query[PageQuery]):
+    jam = _jam_or_404(slug)
+    changes, cursor = keyset_page(
+        JamTimeChange.objects.filter(jam=jam), key="changed_at", cursor=page.cursor, limit=page.limit
+    )
+    return {
+        "items": [
+            {
+                "field": change.field,
+                "label": change.get_field_display(),
+                "old": _in_zone(change.old_value, jam),
+                "new": _in_zone(change.new_value, jam),
+                "changed_at": _in_zone(change.changed_at, jam),
+            }
+            for change in changes
+        ],
         "next_cursor": cursor,
         "next": _next_url(request, cursor),
     }

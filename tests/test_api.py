@@ -21,9 +21,11 @@ from tests.factories import (
     CriterionFactory,
     EntryFactory,
     JamFactory,
+    JamTimeChangeFactory,
     JudgeFactory,
     PrizeFactory,
     SignUpFactory,
+    UserFactory,
 )
 from tests.public_data import private_scene
 from tests.querycount import count_queries
@@ -431,3 +433,37 @@ def test_the_index_names_the_version_its_docs_and_schema():
     assert index["versions"]["v1"]["openapi"].endswith(SCHEMA)
     assert get(urlsplit(index["versions"]["v1"]["docs"]).path).status_code == 200
     assert get("/api/v1/").url.endswith("/api/v1/docs")
+
+
+# A jam's change log ------------------------------------------------------------------------------
+
+
+def test_a_jams_moved_times_are_listed_newest_first_in_its_zone_without_who():
+    jam = JamFactory(timezone="Asia/Tokyo")
+    now = timezone.now()
+    older = JamTimeChangeFactory(jam=jam, changed_at=now - timedelta(hours=1), changed_by=UserFactory())
+    newer = JamTimeChangeFactory(jam=jam, field="starts_at", changed_at=now)
+    JamTimeChangeFactory(jam=JamFactory())  # another jam's
+
+    body = get(f"/api/v1/jams/{jam.slug}/time-changes").json()
+
+    assert [item["field"] for item in body["items"]] == ["starts_at", "submission_deadline"]
+    first = body["items"][0]
+    assert first["label"] == "start"
+    assert abs(datetime.fromisoformat(first["old"]) - newer.old_value) < timedelta(milliseconds=1)
+    assert first["old"].endswith("+09:00")
+    assert set(first) == {"field", "label", "old", "new", "changed_at"}  # not who moved it
+    assert older.changed_by.display_name not in json.dumps(body)
+    assert get(f"/api/v1/jams/{jam.slug}").json()["links"]["time_changes"].endswith(f"/jams/{jam.slug}/time-changes")
+
+
+def test_the_change_log_runs_the_same_queries_for_1_and_50_changes():
+    jam = JamFactory()
+    JamTimeChangeFactory(jam=jam)
+    url = f"/api/v1/jams/{jam.slug}/time-changes"
+    one = count_queries(lambda: get(url, limit=100))
+    JamTimeChangeFactory.create_batch(49, jam=jam)
+    fifty = count_queries(lambda: get(url, limit=100))
+
+    assert len(get(url, limit=100).json()["items"]) == 50
+    assert one == fifty
