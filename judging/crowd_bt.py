@@ -219,7 +219,11 @@ def reassess(
 
 
 def refit(
-    votes: Iterable[tuple[J, K, K]], *, ignored: Collection[J] = (), rounds: int = 200
+    votes: Iterable[tuple[J, K, K]],
+    *,
+    ignored: Collection[J] = (),
+    rounds: int = 200,
+    prior: Annotator = Annotator(),
 ) -> tuple[dict[K, Item], dict[J, Annotator]]:
     """Every entry's and judge's belief fitted to all the votes (judge, winner, loser) at once,
     for publication and the admin's reliability column, in `replay`'s shapes.
@@ -228,14 +232,14 @@ def refit(
     entries at a judge's prior reliability even if the judge turns out to vote at random.
     Here the same model and priors are fitted in one go (the paper's batch formulation):
     the most probable qualities s and reliabilities eta, with s_i ~ N(MU_PRIOR,
-    SIGMA_SQ_PRIOR) and eta_k ~ Beta(ALPHA_PRIOR, BETA_PRIOR), found by expectation-
+    SIGMA_SQ_PRIOR) and eta_k ~ Beta(prior.alpha, prior.beta), found by expectation-
     maximisation. Whether vote v was truthful is the hidden variable; given the fit so far,
     with p_v = e^s_w / (e^s_w + e^s_l), its chance is
 
         r_v = eta_k p_v / (eta_k p_v + (1 - eta_k)(1 - p_v)).
 
-    Each round then sets eta_k = (ALPHA_PRIOR - 1 + sum of judge k's r_v) / (ALPHA_PRIOR +
-    BETA_PRIOR - 2 + n_k), the mode of the Beta counting r_v truthful answers out of n_k,
+    Each round then sets eta_k = (prior.alpha - 1 + sum of judge k's r_v) / (prior.alpha +
+    prior.beta - 2 + n_k), the mode of the Beta counting r_v truthful answers out of n_k,
     and moves each s_i by one Newton step on the Bradley-Terry fit in which vote v counts
     r_v times for its winner and 1 - r_v times for its loser, with the prior. A judge who
     agrees with the others no more than chance gets eta near 1/2, so r_v near 1/2: their
@@ -247,11 +251,16 @@ def refit(
     at the judge's eta: a coin-tossing judge's votes make no entry surer). They do not
     depend on the order of the votes. Judges: `reassess` at the fitted entries. Ignored
     judges' votes are skipped and they keep the prior, as in `replay`.
+
+    `prior` is the judges' prior in the fit (the eta above), Gavel's by default. Gavel's
+    Beta(10, 1) counts as 11 votes, a third of the evidence about a judge with 20 to 30
+    votes: a weaker one (alpha > beta >= 1, so the fit cannot start at eta = 1/2 where
+    nothing moves) lets a careless judge's eta fall further, and their votes count less.
     """
     votes = list(votes)
     keys = dict.fromkeys(key for _, winner, loser in votes for key in (winner, loser))
     counted = [(judge, w, lo) for judge, w, lo in votes if judge not in ignored]
-    s, eta, touching = _fit(counted, keys, rounds)
+    s, eta, touching = _fit(counted, keys, rounds, prior)
     items = {key: Item(mu, _fitted_variance(touching[key], s, eta)) for key, mu in s.items()}
     return items, reassess(votes, items, ignored=ignored)
 
@@ -260,19 +269,19 @@ _Touching = dict[K, list[tuple[int, J, K, K]]]  # each entry's votes: (index, ju
 
 
 def _fit(
-    counted: list[tuple[J, K, K]], keys: Iterable[K], rounds: int
+    counted: list[tuple[J, K, K]], keys: Iterable[K], rounds: int, prior: Annotator
 ) -> tuple[dict[K, float], dict[J, float], _Touching]:
     """`refit`'s expectation-maximisation: (s, eta, each entry's votes)."""
     s = dict.fromkeys(keys, MU_PRIOR)
-    eta = {judge: ALPHA_PRIOR / (ALPHA_PRIOR + BETA_PRIOR) for judge, _, _ in counted}
+    eta = {judge: reliability(prior) for judge, _, _ in counted}
     touching: _Touching = {key: [] for key in s}
     for index, (judge, w, lo) in enumerate(counted):
         touching[w].append((index, judge, w, lo))
         touching[lo].append((index, judge, w, lo))
     r = [0.0] * len(counted)
     for _ in range(rounds):
-        truthful = dict.fromkeys(eta, ALPHA_PRIOR - 1.0)
-        cast = dict.fromkeys(eta, ALPHA_PRIOR + BETA_PRIOR - 2.0)
+        truthful = dict.fromkeys(eta, prior.alpha - 1.0)
+        cast = dict.fromkeys(eta, prior.alpha + prior.beta - 2.0)
         for index, (judge, w, lo) in enumerate(counted):
             p = _logistic(s[w] - s[lo])
             r[index] = eta[judge] * p / (eta[judge] * p + (1 - eta[judge]) * (1 - p))

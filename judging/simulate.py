@@ -31,6 +31,7 @@ each seed), judged by comparing pairs with Crowd-BT (judging/crowd_bt.py); see
 
     python -m judging.simulate --mode pairwise [--seeds 100] [--k 3 2] [--careless 2] [--scale 0.55]
                                                [--epsilon 0] [--gamma 0.1 10] [--reread 10]
+                                               [--reread-weak 10] [--weak-prior 2 1]
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def simulate(
 # (the usual 1.7 between probit and logit). Qualities are N(0, 1): neighbours in a field of
 # 40 differ by about 0.06, so they are a coin toss; entries 1 sd apart are told right 86 % of the time.
 PAIRWISE_SCALE = 0.55
+GAVEL_PRIOR = crowd_bt.Annotator()  # a judge's prior reliability, Beta(10, 1)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def simulate_pairwise(
     epsilon: float = 0.0,
     gamma: float = crowd_bt.GAMMA,
     reread: bool = False,
+    refit_prior: crowd_bt.Annotator = GAVEL_PRIOR,
     looks: int | None = None,
 ) -> PairwiseTrial:
     """One jam judged by pairs, with as much of each judge's time as `simulate` at `k`.
@@ -169,7 +172,7 @@ def simulate_pairwise(
     seen, and says whether it beats the one they saw just before. choose_next is given the
     judge's online belief, or with `reread` their belief re-read (crowd_bt.reassess) from all
     votes so far against the current beliefs, once a round. The published ranking is by
-    crowd_bt.refit's means.
+    crowd_bt.refit's means, with `refit_prior` the judges' prior in that fit.
 
     `looks` overrides each judge's number of looks (the shared budget of `main`).
     """
@@ -207,7 +210,7 @@ def simulate_pairwise(
             winner, loser = (chosen, before) if new_wins else (before, chosen)
             annotators[j], items[winner], items[loser] = crowd_bt.update(annotators[j], items[winner], items[loser])
             votes.append((j, winner, loser))
-    fitted, fitted_judges = crowd_bt.refit(votes)
+    fitted, fitted_judges = crowd_bt.refit(votes, prior=refit_prior)
     agreed = {j: fmean(truth[w] > truth[lo] for v, w, lo in votes if v == j) for j in fitted_judges}
 
     def careless_below(figure: dict[int, float]) -> bool:
@@ -283,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
         default=[10.0],
         help="pairwise: gammas to walk with re-read judges, a column each",
     )
+    parser.add_argument("--reread-weak", type=float, nargs="*", default=[10.0], help="pairwise: those, --weak-prior")
+    parser.add_argument("--weak-prior", type=float, nargs=2, default=[2.0, 1.0], help="pairwise: refit's alpha, beta")
     args = parser.parse_args(argv)
     if args.mode == "pairwise":
         _main_pairwise(args)
@@ -307,8 +312,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main_pairwise(args: argparse.Namespace) -> None:
     n, j, c = args.entries, args.judges, args.careless
-    walks = [(g, False) for g in args.gamma] + [(g, True) for g in args.reread]
-    heads = [f"gamma={g:g}" + (", re-read" if reread else "") for g, reread in walks]
+    gavel, weak = GAVEL_PRIOR, crowd_bt.Annotator(*args.weak_prior)
+    walks = [(g, False, gavel) for g in args.gamma]
+    walks += [(g, True, gavel) for g in args.reread] + [(g, True, weak) for g in args.reread_weak]
+    heads = [
+        f"{g:g}" + (" re-read" if reread else "") + ("" if prior == gavel else f" {prior.alpha:g}:{prior.beta:g}")
+        for g, reread, prior in walks
+    ]
     print(
         f"Pairwise (Crowd-BT, judging/crowd_bt.py) beside the rubric model: {n} entries with the same true "
         f"qualities, {args.seeds} seeds.\n"
@@ -316,10 +326,12 @@ def _main_pairwise(args: argparse.Namespace) -> None:
         f"(the first look of a walk\ncompares with nothing). A careful judge prefers a to b with "
         f"P = 1 / (1 + exp(-(q_a - q_b) / {args.scale:g})): as noisy as two impressions\nof the rubric model, "
         f"without its harshness and scale use. {c} careless judges vote (or score) at random.\n"
-        f"Walks by choose_next with epsilon {args.epsilon:g} and gamma, the weight of what a vote teaches about "
-        f"the judge ({crowd_bt.GAMMA:g} is Gavel's);\n're-read': choose_next gets each judge's belief re-read "
-        f"(crowd_bt.reassess) once a round instead of the online one.\n"
-        f"Published figures: crowd_bt.refit of all the votes (ranking and judges' reliability)."
+        f"Published figures: crowd_bt.refit of all the votes (ranking, and judges' reliability).\n"
+        f"Columns: judges walk by choose_next (epsilon {args.epsilon:g}) with the gamma given, the weight of what "
+        f"a vote teaches about the judge\n({crowd_bt.GAMMA:g} is Gavel's); 're-read': choose_next gets each judge's "
+        f"belief re-read (crowd_bt.reassess) once a round, not the\nonline one; "
+        f"'{weak.alpha:g}:{weak.beta:g}': refit with the judges' prior Beta({weak.alpha:g}, {weak.beta:g}) "
+        f"instead of Gavel's Beta({gavel.alpha:g}, {gavel.beta:g})."
     )
     alone = _pairwise_table(
         args,
@@ -344,10 +356,10 @@ def _main_pairwise(args: argparse.Namespace) -> None:
         f"\nC. The rubric model's {j} judges' time shared by the {j + c} pairwise judges: B's pairwise minus A's "
         f"rubric model:"
     )
-    print(f"{'':>24}  {'':>14}" + "".join(f"  {h:>21}" for h in heads))
+    print(f"{'':>24}  {'':>14}" + "".join(f"  {h:>16}" for h in heads))
     for (label, rubric, _), (_, _, pairwise) in zip(alone, shared, strict=True):
         cells = [f"{fmean(t.spearman for t in trials) - fmean(rubric):+.3f}" for trials in pairwise]
-        print(f"{label.split(' (')[0]:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in cells))
+        print(f"{label.split(' (')[0]:>24}  {'':>14}" + "".join(f"  {cell:>16}" for cell in cells))
     print(
         "\nTargets: pairwise within 0.03 of the rubric model at the same k (equal time); "
         "careless below careful in >= 90 % of seeds."
@@ -356,7 +368,7 @@ def _main_pairwise(args: argparse.Namespace) -> None:
 
 def _pairwise_table(
     args: argparse.Namespace,
-    walks: list[tuple[float, bool]],
+    walks: list[tuple[float, bool, crowd_bt.Annotator]],
     heads: list[str],
     *,
     title: str,
@@ -385,25 +397,30 @@ def _pairwise_table(
                     epsilon=args.epsilon,
                     gamma=gamma,
                     reread=reread,
+                    refit_prior=prior,
                     looks=looks,
                 )
                 for s in seeds
             ]
-            for gamma, reread in walks
+            for gamma, reread, prior in walks
         ]
         rows.append((f"k = {k} ({looks} looks each)", rubric, pairwise))
-    print(f"\n{title}\nSpearman with the true order, mean over seeds (5th percentile), pairwise minus rubric:")
-    print(f"{'':>24}  {'rubric model':>14}" + "".join(f"  {h:>21}" for h in heads))
+    print(
+        f"\n{title}\nSpearman with the true order, mean over seeds (the rubric's 5th percentile in brackets), "
+        f"pairwise minus rubric:"
+    )
+    print(f"{'':>24}  {'':>14}  pairwise, by choose_next's gamma:")
+    print(f"{'':>24}  {'rubric model':>14}" + "".join(f"  {h:>16}" for h in heads))
     for label, rubric, pairwise in rows:
         cells = [
-            _cell5([t.spearman for t in trials]) + f" {fmean(t.spearman for t in trials) - fmean(rubric):+.3f}"
+            f"{fmean(t.spearman for t in trials):.3f} {fmean(t.spearman for t in trials) - fmean(rubric):+.3f}"
             for trials in pairwise
         ]
-        print(f"{label:>24}  {_cell5(rubric):>14}" + "".join(f"  {cell:>21}" for cell in cells))
+        print(f"{label:>24}  {_cell5(rubric):>14}" + "".join(f"  {cell:>16}" for cell in cells))
     print("Seeds where both careless judges' reliability is below every careful judge's:")
     for label, _, pairwise in rows:
         shares = [f"{_share(trials, 'careless_below'):.0%}" for trials in pairwise]
-        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in shares))
+        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>16}" for cell in shares))
     print(
         "Without refit: Spearman of the means after the last vote / careless below careful as re-read after the "
         "walk (crowd_bt.reassess):"
@@ -413,7 +430,7 @@ def _pairwise_table(
             f"{fmean(t.spearman_online for t in trials):.3f} / {_share(trials, 'careless_below_reassessed'):.0%}"
             for trials in pairwise
         ]
-        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>21}" for cell in cells))
+        print(f"{label:>24}  {'':>14}" + "".join(f"  {cell:>16}" for cell in cells))
     return rows
 
 

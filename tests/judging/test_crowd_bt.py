@@ -342,6 +342,16 @@ def test_refit_rates_a_careless_judge_below_the_careful_ones_and_ranks_as_they_d
     assert all(0 < item.sigma_sq < SIGMA_SQ_PRIOR for item in items.values())
 
 
+def test_refit_with_a_weaker_judges_prior_lets_the_careless_judges_votes_count_less():
+    votes = _careful_and_careless_log()
+    without_eve, _ = refit([vote for vote in votes if vote[0] != "eve"])
+
+    def eves_pull(items: dict[str, Item]) -> float:
+        return sum(abs(items[key].mu - without_eve[key].mu) for key in ORDER)
+
+    assert eves_pull(refit(votes, prior=Annotator(2.0, 1.0))[0]) < eves_pull(refit(votes)[0])
+
+
 def test_refit_of_a_coin_tossing_judge_alone_moves_nothing_much():
     # eve alone, half her answers each way: the entries stay near the prior.
     votes = [vote for vote in _careful_and_careless_log() if vote[0] == "eve"]

@@ -92,5 +92,6 @@ def test_simulate_pairwise_prints_both_comparisons(capsys):
     assert "B. The same 10 judges (8 careful, 2 careless) in both" in out
     assert "C. The rubric model's 8 judges' time shared by the 10 pairwise judges" in out
     assert "k = 2 (20 looks each)" in out and "k = 2 (16 looks each)" in out
-    assert "rubric model" in out and "gamma=0.1" in out and "gamma=10, re-read" in out
+    assert "pairwise, by choose_next's gamma:" in out
+    assert "rubric model               0.1        10 re-read    10 re-read 2:1" in out
     assert "Seeds where both careless judges' reliability is below every careful judge's:" in out
