@@ -12,6 +12,7 @@ that is not offered counts as no choice at all: the default, never an error.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 
 from jams.cache import jam_scope, public_page
-from jams.models import Jam
+from jams.models import Jam, Track
 from judging.selectors import awarded_entry_ids, awards_attach, entry_ids_by_rank, ranking_is_public
 from submissions.models import Entry
 from submissions.selectors import GALLERY_ORDERS, entry_list_for_gallery, entry_list_in_order
@@ -35,6 +36,7 @@ QUERY_MAX = 200
 class Option:
     value: str
     label: str
+    aliases: tuple[str, ...] = ()  # other values that choose it, such as a track's id
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,7 @@ class Control:
 
 @dataclass(frozen=True)
 class GalleryFilter:
-    """A way to narrow the gallery, as one query parameter. A track filter would be one
-    more of these: its options the jam's tracks, `narrow` keeping one track's entries."""
+    """A way to narrow the gallery, as one query parameter."""
 
     param: str
     label: str
@@ -74,7 +75,36 @@ def _prize_options(jam: Jam) -> list[Option]:
     return []
 
 
+def _track_options(jam: Jam) -> list[Option]:
+    """The jam's tracks, chosen by slug or by id: one query, read once per request."""
+    return [Option(value, track.name, aliases=(str(track.pk),)) for value, track in _tracks(jam).items()]
+
+
+def _tracks(jam: Jam) -> dict[str, Track]:
+    """The jam's tracks by the value that chooses them: the slug, or the id where the slug
+    is empty or another track's ("AI" and "A.I.")."""
+    if not hasattr(jam, "_gallery_tracks"):
+        tracks = list(jam.tracks.all())
+        slugs = Counter(track.slug for track in tracks)
+        jam._gallery_tracks = {
+            track.slug if track.slug and slugs[track.slug] == 1 and not track.slug.isdigit() else str(track.pk): track
+            for track in tracks
+        }
+    return jam._gallery_tracks
+
+
+def _in_track(entries: QuerySet[Entry], jam: Jam, value: str) -> QuerySet[Entry]:
+    return entries.filter(tracks=_tracks(jam)[value])
+
+
 FILTERS = (
+    GalleryFilter(
+        param="track",
+        label="Track",
+        everything="All tracks",
+        options=_track_options,
+        narrow=_in_track,
+    ),
     GalleryFilter(
         param="show",
         label="Show",
@@ -95,7 +125,7 @@ def _sort_options(jam: Jam, query: str) -> list[Option]:
 
 def _control(param: str, label: str, options: list[Option], params: QueryDict) -> Control:
     wanted = params.get(param, "")
-    chosen = wanted if any(option.value == wanted for option in options) else options[0].value
+    chosen = next((o.value for o in options if wanted in (o.value, *o.aliases)), options[0].value)
     return Control(param=param, label=label, options=options, chosen=chosen)
 
 
