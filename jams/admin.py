@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
 from django.db.models import QuerySet
@@ -165,7 +165,12 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         jam_share_card_record(jam=obj)
         if before is not None:
             notify = form.cleaned_data.get("notify_signed_up", False)
-            jam_times_log(before=before, jam=obj, by_user=request.user, notify=notify)
+            changes = jam_times_log(before=before, jam=obj, by_user=request.user, notify=notify)
+            if changes:
+                told = "everyone signed up is being emailed about it" if notify else "nobody was emailed"
+                messages.info(request, f"The jam page now lists the moved times; {told}.")
+            elif notify:
+                messages.warning(request, "No time moved, so nobody was emailed.")
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Track:

@@ -176,10 +176,11 @@ def test_moving_several_times_at_once_records_each(jam, organizer_client):
     assert (grace.old_value, grace.new_value) == (london(2027, 3, 14, 18, 30), london(2027, 3, 14, 19, 0))
 
 
-def test_a_save_that_moves_no_time_records_nothing(jam, organizer_client, sent):
-    post_change(organizer_client, jam, title="Renamed", notify_signed_up="on")
+def test_a_save_that_moves_no_time_records_nothing_and_says_nobody_was_emailed(jam, organizer_client, sent):
+    response = post_change(organizer_client, jam, title="Renamed", notify_signed_up="on")
 
     assert (JamTimeChange.objects.count(), sent) == (0, [])
+    assert "No time moved, so nobody was emailed." in text(organizer_client.get(response.url))
 
 
 def test_a_jam_being_created_records_no_change(organizer_client, sent):
@@ -243,6 +244,9 @@ def test_ticked_the_change_is_emailed_to_everyone_signed_up(
         post_change(organizer_client, jam, submission_deadline_1="20:00:00", notify_signed_up="on")
 
     assert len(mailoutbox) == 3
+    assert "The jam page now lists the moved times; everyone signed up is being emailed about it." in text(
+        organizer_client.get(f"/admin/jams/jam/{jam.pk}/change/")
+    )
     assert {m.subject for m in mailoutbox} == {"Interpretability Jam: the deadline moved"}
     assert "Sun 14 Mar 2027, 20:00 Europe/London (UTC+0)" in mailoutbox[0].body
 
@@ -254,6 +258,9 @@ def test_unticked_nobody_is_emailed(jam, organizer_client, django_capture_on_com
         post_change(organizer_client, jam, submission_deadline_1="20:00:00")
 
     assert (JamTimeChange.objects.count(), mailoutbox) == (1, [])
+    assert "The jam page now lists the moved times; nobody was emailed." in text(
+        organizer_client.get(f"/admin/jams/jam/{jam.pk}/change/")
+    )
 
 
 # The jam page --------------------------------------------------------------------------------
