@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django.utils.html import format_html
 from hackathon.exports import csv_safe
 from jams.admin import SHORT_TEXT, FitsALaptop, name_and_email
 from jams.admin import JamAdmin as JamBaseAdmin
-from jams.models import Jam
+from jams.models import Jam, Track
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
 from .pairwise_selectors import pairwise_judges
@@ -27,12 +28,14 @@ from .services import (
     NotAllowed,
     assignments_make,
     award_give,
+    award_refusal,
     award_remove,
     conflict_mark,
     judge_add,
     judge_reinstate,
     judge_remove,
     judge_results_exclude,
+    judge_tracks_set,
     results_publish,
     results_reopen,
     results_uncertainty_show,
@@ -56,11 +59,33 @@ class PrizeInline(admin.StackedInline):
     classes = ["collapse"]
     after_fieldset = "Results"
     formfield_overrides = SHORT_TEXT
-    fields = [("name", "order"), "description"]
+    fields = [("name", "order"), "track", "description"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "track":
+            # Only this jam's tracks (none on a new jam's page, which has no tracks yet).
+            jam_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = Track.objects.filter(jam_id=jam_id) if jam_id else Track.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AwardFormSet(BaseInlineFormSet):
+    """The prize's awards as typed: a track's prize goes only to entries in the track
+    (the prize as the form above sets it, track changed or not)."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            entry = form.cleaned_data.get("entry") if form.cleaned_data else None
+            if entry is None or form.cleaned_data.get("DELETE"):
+                continue
+            if refusal := award_refusal(prize=self.instance, entry=entry):
+                form.add_error("entry", refusal)
 
 
 class AwardInline(admin.TabularInline):
     model = Award
+    formset = AwardFormSet
     extra = 0
     autocomplete_fields = ["entry"]
 
@@ -105,6 +130,27 @@ class JudgeAddForm(forms.ModelForm):
     class Meta:
         model = Judge
         fields = ["jam", "max_entries"]
+
+
+class JudgeChangeForm(forms.ModelForm):
+    """The judge's page: "Limit to tracks" offers the tracks of the judge's jam."""
+
+    class Meta:
+        model = Judge
+        fields = ["jam", "user", "max_entries", "tracks"]
+        widgets = {"tracks": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tracks" in self.fields:
+            self.fields["tracks"].queryset = Track.objects.filter(jam_id=self.instance.jam_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        jam, tracks = cleaned.get("jam"), cleaned.get("tracks") or []
+        if jam and any(track.jam_id != jam.pk for track in tracks):
+            self.add_error("tracks", "Pick tracks of the judge's own jam.")
+        return cleaned
 
 
 class RemovedFilter(admin.SimpleListFilter):
@@ -200,14 +246,19 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
         return "no cap" if judge.max_entries is None else str(judge.max_entries)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = JudgeAddForm
+        kwargs["form"] = JudgeAddForm if obj is None else JudgeChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["jam", "email", "display_name", "max_entries"]
-        return ["jam", "user", "max_entries", "excluded_from_results", "removed_at"]
+        return ["jam", "user", "max_entries", "tracks", "excluded_from_results", "removed_at"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "tracks" in form.changed_data:
+            # Entries outside the new tracks, not reviewed yet, go to other judges.
+            judge_tracks_set(judge=form.instance, tracks=list(form.cleaned_data["tracks"]))
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -50,6 +51,10 @@ class Prize(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.track_id and self.jam_id and self.track.jam_id != self.jam_id:
+            raise ValidationError({"track": f"“{self.track.name}” is not a track of this prize's jam."})
 
 
 class Award(models.Model):

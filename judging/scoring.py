@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 TIE_PLACES = 9  # totals equal to this many decimals are ties
 RIDGE = 1.0  # the prior on a judge's bias, worth this many reviews at the consensus
@@ -375,6 +375,15 @@ def _assign_ranks(ranked: list[EntryResult], method: str) -> None:
             upper.tied = lower.tied = True
         if _overlap(upper, lower, method):
             upper.too_close = lower.too_close = True
+
+
+def rerank(results: list[EntryResult], method: str) -> list[EntryResult]:
+    """Part of a ranking ranked again on its own, as a track's: the same figures (copies),
+    places, ties and "too close to call" counted among these entries only."""
+    copies = [replace(result, rank=None, tied=False, too_close=False) for result in results]
+    ranked = sorted(copies, key=lambda r: _sort_key(r, method))
+    _assign_ranks(ranked, method)
+    return ranked
 
 
 def _overlap(upper: EntryResult, lower: EntryResult, method: str) -> bool:

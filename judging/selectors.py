@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from jams.models import Jam, SignUp
+from jams.models import Jam, SignUp, Track
 from submissions.models import Entry, TeamMembership
 
 from .models import (
@@ -23,7 +23,16 @@ from .models import (
     Review,
     Score,
 )
-from .scoring import Analysis, CriterionData, EntryResult, JudgeResult, ReviewData, analyse, rank_pairwise
+from .scoring import (
+    Analysis,
+    CriterionData,
+    EntryResult,
+    JudgeResult,
+    ReviewData,
+    analyse,
+    rank_pairwise,
+    rerank,
+)
 
 
 def judge_for(*, jam: Jam, user: User) -> Judge | None:
@@ -316,9 +325,55 @@ def public_results(*, jam: Jam) -> JamResults:
     return published_results(jam=jam) if jam.results_published else jam_results(jam=jam)
 
 
+@dataclass
+class TrackRanking:
+    track: Track
+    rows: list[ResultRow]
+
+
+def track_rankings(*, jam: Jam, results: JamResults) -> list[TrackRanking]:
+    """One ranking per track of the jam, from the overall results given (live or as
+    published): the same figures, kept to the track's entries and ranked among them, so
+    there is one scoring path. An entry in two tracks is in both. Two queries; none more
+    for more tracks or entries; none at all past the first when the jam has no tracks."""
+    tracks = list(jam.tracks.all())
+    if not tracks:
+        return []
+    in_tracks: dict[int, set[int]] = defaultdict(set)
+    for entry_id, track_id in Entry.tracks.through.objects.filter(track__jam=jam).values_list("entry_id", "track_id"):
+        in_tracks[track_id].add(entry_id)
+    rankings = []
+    for track in tracks:
+        rows = {row.figures.entry_id: row for row in results.rows if row.entry.pk in in_tracks[track.pk]}
+        ranked = rerank([row.figures for row in rows.values()], jam.results_method)
+        rankings.append(TrackRanking(track=track, rows=[replace(rows[f.entry_id], figures=f) for f in ranked]))
+    return rankings
+
+
 def prizes_with_winners(*, jam: Jam) -> list[Prize]:
     awards = Award.objects.select_related("entry", "entry__team", "entry__jam").order_by("id")
-    return list(Prize.objects.filter(jam=jam).prefetch_related(Prefetch("awards", queryset=awards)))
+    return list(
+        Prize.objects.filter(jam=jam).select_related("track").prefetch_related(Prefetch("awards", queryset=awards))
+    )
+
+
+@dataclass
+class PrizeGroup:
+    track: Track | None  # None: the prizes of the whole jam
+    prizes: list[Prize]
+
+    @property
+    def awarded(self) -> bool:
+        return any(prize.awards.all() for prize in self.prizes)
+
+
+def prizes_by_track(*, prizes: list[Prize]) -> list[PrizeGroup]:
+    """The prizes of the whole jam first, then each track's, the tracks in their order
+    (prizes_with_winners reads their tracks with them). No query."""
+    groups: dict[int | None, PrizeGroup] = {None: PrizeGroup(track=None, prizes=[])}
+    for prize in sorted(prizes, key=lambda p: (p.track is not None, p.track and (p.track.order, p.track.pk))):
+        groups.setdefault(prize.track_id, PrizeGroup(track=prize.track, prizes=[])).prizes.append(prize)
+    return [group for group in groups.values() if group.prizes]
 
 
 def awarded_entry_ids(*, jam: Jam) -> QuerySet:

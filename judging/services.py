@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services import user_email_verify
 from hackathon.mail import send_once
 from jams.cache import pages_changed
-from jams.models import Jam
+from jams.models import Jam, Track
 from jams.times import format_jam_time
 from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
@@ -209,6 +209,17 @@ def assignments_make(*, jam: Jam, seed: int | None = None) -> int:
     Assignment.objects.bulk_create([Assignment(judge_id=j, entry_id=e) for j, e in sorted(plan.add)])
     Jam.objects.filter(pk=jam.pk).update(assignments_made_at=timezone.now())
     return len(plan.add)
+
+
+@transaction.atomic
+def judge_tracks_set(*, judge: Judge, tracks: list[Track]) -> None:
+    """Limit a judge to these tracks of their jam (none: every track). Once judging is
+    assigned, their unreviewed entries outside the tracks go to other judges."""
+    foreign = [track.name for track in tracks if track.jam_id != judge.jam_id]
+    if foreign:
+        raise NotAllowed(f"“{foreign[0]}” is not a track of {judge.jam.title}.")
+    judge.tracks.set(tracks)
+    _top_up(judge.jam)
 
 
 def _top_up(jam: Jam) -> None:
@@ -426,10 +437,24 @@ def results_notice_send(*, jam_id: int, user_id: int) -> bool:
     return created
 
 
+def award_refusal(*, prize: Prize, entry: Entry) -> str | None:
+    """Why this entry may not win this prize, or None: a prize of a track goes only to an
+    entry in that track."""
+    if entry.jam_id != prize.jam_id:
+        return "That entry is not in this prize's jam."
+    if prize.track_id is not None and not entry.tracks.filter(pk=prize.track_id).exists():
+        return (
+            f"“{prize.name}” is a prize of the “{prize.track.name}” track, and “{entry.title}” "
+            "isn't in that track: pick an entry of the track, or make it a prize of the whole jam."
+        )
+    return None
+
+
 @transaction.atomic
 def award_give(*, prize: Prize, entry: Entry) -> Award:
-    if entry.jam_id != prize.jam_id:
-        raise NotAllowed("That entry is not in this prize's jam.")
+    refusal = award_refusal(prize=prize, entry=entry)
+    if refusal:
+        raise NotAllowed(refusal)
     award, _ = Award.objects.get_or_create(prize=prize, entry=entry)
     _published_results_changed(prize.jam)
     return award

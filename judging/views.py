@@ -24,10 +24,12 @@ from .selectors import (
     judge_may_see,
     judge_workspace,
     next_entry_for_judge,
+    prizes_by_track,
     prizes_with_winners,
     published_results,
     recusals_for_judge,
     review_refusal,
+    track_rankings,
 )
 from .services import (
     JudgingClosed,
@@ -329,6 +331,10 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "jam": jam,
         "published": True,
         "prizes": prizes,
+        "prize_groups": (groups := prizes_by_track(prizes=prizes)),
+        # Headed by track once any prize is a track's: "The whole jam", then each track.
+        "prizes_grouped": any(group.track for group in groups),
+        "track_rankings": track_rankings(jam=jam, results=results) if results else [],
         "awarded": any(prize.awards.all() for prize in prizes),
         # Organizers also see the prizes not awarded. A signed-in person's page is never
         # cached (PublicPageCacheMiddleware), so this never reaches a visitor.

@@ -4,6 +4,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -14,10 +15,11 @@ from accounts.models import User
 from hackathon.exports import csv_safe
 from jams.admin import FitsALaptop
 from jams.forms import JamZoneTimesForm
+from jams.models import Track
 from jams.times import format_jam_time
 
 from .models import Entry, Team, TeamMembership
-from .services import entry_thumbnails_follow_state, entry_thumbnails_remake
+from .services import entry_thumbnails_follow_state, entry_thumbnails_remake, entry_tracks_check
 from .share_cards import entry_share_card_record
 from .thumbnails import thumbnail_url
 from .uploads import display_name
@@ -169,6 +171,25 @@ class EntryAdminForm(JamZoneTimesForm):
         model = Entry
         fields = "__all__"  # the admin's fieldsets choose the fields
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tracks" in self.fields:
+            # The tracks of the entry's jam; a new entry gets its tracks once it is saved.
+            jam_id = self.instance.jam_id if self.instance.pk else None
+            self.fields["tracks"].queryset = Track.objects.filter(jam_id=jam_id)
+            self.fields["tracks"].widget = forms.CheckboxSelectMultiple(choices=self.fields["tracks"].choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        tracks = list(cleaned.get("tracks") or [])
+        team = cleaned.get("team")
+        if team and tracks:
+            try:
+                entry_tracks_check(jam=team.jam, tracks=tracks)
+            except ValidationError as error:
+                self.add_error("tracks", error.message_dict["tracks"])
+        return cleaned
+
     def jam_zone_name(self) -> str | None:
         if not self.is_bound:
             return self.instance.jam.timezone if self.instance.jam_id else None
@@ -179,6 +200,25 @@ class EntryAdminForm(JamZoneTimesForm):
         return self._known_zone(zone)
 
 
+class TrackFilter(admin.SimpleListFilter):
+    """Entries of one track: the chosen jam's tracks, or every jam's named with their jam."""
+
+    title = "track"
+    parameter_name = "track"
+
+    def lookups(self, request, model_admin):
+        jam_id = request.GET.get("jam__id__exact", "")
+        tracks = Track.objects.select_related("jam").order_by("jam__title", "order", "id")
+        if jam_id.isdigit():
+            return [(str(track.pk), track.name) for track in tracks.filter(jam_id=jam_id)]
+        return [(str(track.pk), f"{track.jam.title}: {track.name}") for track in tracks]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(tracks__id=self.value())
+        return queryset
+
+
 @admin.register(Entry)
 class EntryAdmin(FitsALaptop, admin.ModelAdmin):
     form = EntryAdminForm
@@ -186,7 +226,7 @@ class EntryAdmin(FitsALaptop, admin.ModelAdmin):
     # page: the list fits beside its filters.
     list_display = ["thumbnail", "title_and_team", "jam", "state_display", "submitted_display"]
     list_display_links = ["thumbnail", "title_and_team"]
-    list_filter = ["jam", "state", "is_late"]
+    list_filter = ["jam", TrackFilter, "state", "is_late"]
     search_fields = ["title", "abstract", "authors", "team__name", "team__memberships__user__email"]
     list_select_related = ["team", "jam"]
     raw_id_fields = ["team"]
@@ -197,7 +237,7 @@ class EntryAdmin(FitsALaptop, admin.ModelAdmin):
         "version", "notified_version", "created_at", "updated_at", "updated_by",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["team", "jam", "members", "title", "abstract", "authors", "table"]}),
+        (None, {"fields": ["team", "jam", "members", "title", "abstract", "authors", "tracks", "table"]}),
         ("Files", {"fields": ["slides_link", "image_link", "thumbnail_preview", "thumbnails_of"]}),
         ("Links", {"fields": ["video_url", "repository_url"]}),
         ("State", {"fields": ["state", "is_late", "submitted_at", "version", "notified_version"]}),

@@ -385,7 +385,11 @@ def _entry_apply_text(entry: Entry, team: Team, data: dict) -> None:
 def entry_tracks_set(*, entry: Entry, tracks: list[Track]) -> None:
     """Put the entry in these tracks of its jam: one, or several where the jam allows.
     Raises ValidationError (on "tracks") for a track of another jam or one too many."""
-    jam = entry.jam
+    entry_tracks_check(jam=entry.jam, tracks=tracks)
+    entry.tracks.set(tracks)
+
+
+def entry_tracks_check(*, jam: Jam, tracks: list[Track]) -> None:
     foreign = [track for track in tracks if track.jam_id != jam.pk]
     if foreign:
         raise ValidationError(
@@ -393,7 +397,6 @@ def entry_tracks_set(*, entry: Entry, tracks: list[Track]) -> None:
         )
     if len(tracks) > 1 and not jam.multiple_tracks_allowed:
         raise ValidationError({"tracks": f"{jam.title} lets an entry enter one track only: pick one."})
-    entry.tracks.set(tracks)
 
 
 def _check_track_chosen(entry: Entry) -> None:

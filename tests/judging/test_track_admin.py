@@ -1,0 +1,120 @@
+"""Tracks in the admin: a judge limited to tracks, a prize's track, an entry's tracks and
+the entry list filtered by track."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from judging.models import Assignment
+from judging.services import assignments_make
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, TrackFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ENTRIES = "/admin/submissions/entry/"
+
+
+@pytest.fixture
+def admin_client():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def test_judge_page_offers_the_jams_tracks_and_limits_the_judge(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    TrackFactory(jam=JamFactory(), name="Elsewhere")
+    judge = JudgeFactory(jam=judging_jam)
+    robot = EntryFactory(team__jam=judging_jam, title="Robot")
+    robot.tracks.set([hardware])
+    app = EntryFactory(team__jam=judging_jam, title="App")
+    app.tracks.set([software])
+    assignments_make(jam=judging_jam)
+    assert Assignment.objects.filter(judge=judge).count() == 2
+
+    page = text(admin_client.get(f"/admin/judging/judge/{judge.pk}/change/"))
+    response = admin_client.post(
+        f"/admin/judging/judge/{judge.pk}/change/",
+        {"jam": judging_jam.pk, "user": judge.user_id, "max_entries": "", "tracks": [software.pk]},
+    )
+
+    assert "Limit to tracks" in page
+    assert 'type="checkbox" name="tracks"' in page
+    assert "Hardware" in page and "Elsewhere" not in page
+    assert response.status_code == 302
+    assert list(judge.tracks.all()) == [software]
+    # Assigned already: the hardware entry, not reviewed, went back to the pool.
+    assert list(Assignment.objects.filter(judge=judge).values_list("entry__title", flat=True)) == ["App"]
+
+
+def test_judge_page_refuses_another_jams_track(admin_client, judging_jam):
+    judge = JudgeFactory(jam=judging_jam)
+    foreign = TrackFactory(jam=JamFactory(), name="Elsewhere")
+
+    response = admin_client.post(
+        f"/admin/judging/judge/{judge.pk}/change/",
+        {"jam": judging_jam.pk, "user": judge.user_id, "max_entries": "", "tracks": [foreign.pk]},
+    )
+
+    assert response.status_code == 200
+    assert judge.tracks.count() == 0
+
+
+def test_prize_inline_on_the_jam_page_offers_the_jams_tracks(admin_client, judging_jam):
+    TrackFactory(jam=judging_jam, name="Hardware")
+    TrackFactory(jam=JamFactory(), name="Elsewhere")
+
+    html = text(admin_client.get(f"/admin/jams/jam/{judging_jam.pk}/change/"))
+
+    assert 'name="prizes-__prefix__-track"' in html
+    prize_part = html[html.index('id="prizes-group"') :]
+    assert "Hardware" in prize_part and "Elsewhere" not in prize_part
+
+
+def test_entry_admin_shows_and_sets_the_entrys_tracks_and_filters_by_track(admin_client, running_jam):
+    hardware, software = TrackFactory(jam=running_jam, name="Hardware"), TrackFactory(jam=running_jam, name="Software")
+    robot = EntryFactory(team__jam=running_jam, title="Robot")
+    robot.tracks.set([hardware])
+    EntryFactory(team__jam=running_jam, title="App").tracks.set([software])
+
+    page = text(admin_client.get(f"{ENTRIES}{robot.pk}/change/"))
+    filtered = admin_client.get(ENTRIES, {"track": software.pk})
+    moved = admin_client.post(
+        f"{ENTRIES}{robot.pk}/change/",
+        {
+            "team": robot.team_id, "title": "Robot", "abstract": robot.abstract, "authors": robot.authors,
+            "video_url": "", "repository_url": "", "state": "submitted", "tracks": [software.pk],
+            "submitted_at_0": "2031-06-11", "submitted_at_1": "21:00:00",
+        },
+    )  # fmt: skip
+
+    assert 'type="checkbox" name="tracks"' in page
+    assert [entry.title for entry in filtered.context["cl"].result_list] == ["App"]
+    assert f"{running_jam.title}: Hardware" in text(filtered)
+    assert moved.status_code == 302
+    assert list(robot.tracks.all()) == [software]
+
+
+def test_entry_admin_refuses_two_tracks_where_the_jam_allows_one(admin_client, running_jam):
+    tracks = [TrackFactory(jam=running_jam, name=name) for name in ("Hardware", "Software")]
+    robot = EntryFactory(team__jam=running_jam, title="Robot")
+
+    response = admin_client.post(
+        f"{ENTRIES}{robot.pk}/change/",
+        {
+            "team": robot.team_id, "title": "Robot", "abstract": robot.abstract, "authors": robot.authors,
+            "video_url": "", "repository_url": "", "state": "submitted", "tracks": [t.pk for t in tracks],
+            "submitted_at_0": "2031-06-11", "submitted_at_1": "21:00:00",
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert "lets an entry enter one track only" in text(response)
+    assert robot.tracks.count() == 0
