@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -93,6 +94,11 @@ class JamLinks(Schema):
     calendar: str = Field(description="The jam as an iCal event.")
 
 
+class TrackOut(Schema):
+    name: str
+    description: str = Field(description="Markdown.")
+
+
 class JamOut(Schema):
     slug: str
     title: str
@@ -113,6 +119,8 @@ class JamOut(Schema):
     signup_count: int = Field(description="Everyone signed up, as the jam's page counts them.")
     cover_image_url: str | None
     results_published_at: datetime | None
+    tracks: list[TrackOut] = Field(description="The jam's tracks in their order; empty for a jam without tracks.")
+    multiple_tracks_allowed: bool = Field(description="Whether an entry may enter several tracks.")
     links: JamLinks
 
 
@@ -139,6 +147,7 @@ class EntryOut(Schema):
     video_url: str
     repository_url: str
     thumbnails: Thumbnails | None = Field(description="Null until the entry's image has public thumbnails.")
+    tracks: list[str] = Field(description="The names of the tracks it entered; empty when the jam has none.")
 
 
 class EntryPage(Schema):
@@ -167,6 +176,7 @@ class TimeChangePage(Schema):
 class PrizeOut(Schema):
     name: str
     description: str
+    track: str | None = Field(description="The name of the track the prize is for; null for the whole jam.")
     winners: list[EntryOut]
 
 
@@ -228,6 +238,8 @@ def _jam_out(jam: Jam, *, now: datetime) -> dict:
         # The public storage: a stable URL, never a presigned one (jams/models.py).
         "cover_image_url": _absolute(jam.cover_image.url) if jam.cover_image else None,
         "results_published_at": _in_zone(jam.results_published_at, jam),
+        "tracks": [{"name": track.name, "description": track.description} for track in jam.tracks.all()],
+        "multiple_tracks_allowed": jam.multiple_tracks_allowed,
         "links": {
             "page": _absolute(jam.get_absolute_url()),
             "entries": _absolute(reverse("api-v1:jam_entries", kwargs=slug)),
@@ -249,7 +261,17 @@ def _thumbnails(entry: Entry) -> dict | None:
     return {"card": _absolute(thumbnail_url(card)), "small": _absolute(thumbnail_url(small))}
 
 
-def _entry_out(entry: Entry, jam: Jam) -> dict:
+def _track_names(jam: Jam) -> dict[int, list[str]]:
+    """The names of the tracks each of the jam's entries entered, in the tracks' order.
+    One query for every entry of a response."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = Entry.tracks.through.objects.filter(track__jam=jam).order_by("track__order", "track_id")
+    for entry_id, name in rows.values_list("entry_id", "track__name"):
+        names[entry_id].append(name)
+    return names
+
+
+def _entry_out(entry: Entry, jam: Jam, tracks: dict[int, list[str]]) -> dict:
     return {
         "id": entry.pk,
         "title": entry.title,
@@ -262,6 +284,7 @@ def _entry_out(entry: Entry, jam: Jam) -> dict:
         "video_url": entry.video_url,
         "repository_url": entry.repository_url,
         "thumbnails": _thumbnails(entry),
+        "tracks": tracks.get(entry.pk, []),
     }
 
 
@@ -324,7 +347,7 @@ def _jam_or_404(slug: str, *, queryset: QuerySet[Jam] | None = None) -> Jam:
 
 
 def _jams_with_counts() -> QuerySet[Jam]:
-    return Jam.objects.annotate(signup_count=Count("signups"))
+    return Jam.objects.annotate(signup_count=Count("signups")).prefetch_related("tracks")
 
 
 @api.get(
@@ -360,8 +383,9 @@ def jam_entries(request: HttpRequest, slug: str, page: Query[PageQuery]):
     jam = _jam_or_404(slug)
     submitted = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).select_related("team")
     entries, cursor = keyset_page(submitted, key="submitted_at", cursor=page.cursor, limit=page.limit)
+    tracks = _track_names(jam)
     return {
-        "items": [_entry_out(entry, jam) for entry in entries],
+        "items": [_entry_out(entry, jam, tracks) for entry in entries],
         "next_cursor": cursor,
         "next": _next_url(request, cursor),
     }
@@ -406,20 +430,21 @@ def jam_results(request: HttpRequest, slug: str):
     jam = _jam_or_404(slug)
     if not jam.results_published:
         raise HttpError(404, f"The results of {jam.title} are not published yet.")
-    prizes = []
+    prizes, tracks = [], _track_names(jam)
     for prize in prizes_with_winners(jam=jam):
-        winners = [_entry_out(award.entry, jam) for award in prize.awards.all() if award.entry.is_submitted]
+        winners = [_entry_out(award.entry, jam, tracks) for award in prize.awards.all() if award.entry.is_submitted]
         if winners:  # visitors see the prizes that were awarded, as on the results page
-            prizes.append({"name": prize.name, "description": prize.description, "winners": winners})
+            track = prize.track.name if prize.track else None
+            prizes.append({"name": prize.name, "description": prize.description, "track": track, "winners": winners})
     return {
         "jam": jam.slug,
         "published_at": _in_zone(jam.results_published_at, jam),
         "prizes": prizes,
-        "ranking": _ranking(jam) if jam.show_ranking else None,
+        "ranking": _ranking(jam, tracks) if jam.show_ranking else None,
     }
 
 
-def _ranking(jam: Jam) -> dict:
+def _ranking(jam: Jam, tracks: dict[int, list[str]]) -> dict:
     results = published_results(jam=jam)
     method, margins = jam.results_method, jam.show_uncertainty
     rows = []
@@ -434,7 +459,7 @@ def _ranking(jam: Jam) -> dict:
                 "score": figures.total(method) if ranked else None,
                 "margin": figures.se(method) if ranked and margins else None,
                 "too_close_to_call": figures.too_close if margins else None,
-                "entry": _entry_out(row.entry, jam),
+                "entry": _entry_out(row.entry, jam, tracks),
             }
         )
     low, high = results.scale
