@@ -29,7 +29,7 @@ ARENA_TITLES = [
     "Swap Graphs with Attribution Patching",
     "modiff",
 ]
-MODELS = (User, Jam, Resource, SignUp, jam_models.Testimonial, Team, TeamMembership, Entry)
+MODELS = (User, Jam, Resource, SignUp, jam_models.Testimonial, jam_models.Track, Team, TeamMembership, Entry)
 MODELS += (Criterion, Prize, Judge, Assignment, Review, Score, Award)
 LOGINS = ["organizer@example.com", "judge@example.com", "participant@example.com"]
 
@@ -225,3 +225,14 @@ def test_seed_demo_again_redraws_lost_files_and_keeps_the_participants_team(sett
     assert entry.thumbnails_ready
     teams = Team.objects.filter(jam__slug=RUNNING, memberships__user__email="participant@example.com")
     assert [t.name for t in teams] == ["Eval Otters"]
+
+
+def test_seed_demo_gives_the_running_jam_two_tracks_on_its_page(settings, client):
+    seed_demo(settings)
+    jam = Jam.objects.get(slug=RUNNING)
+
+    html = client.get(jam.get_absolute_url()).content.decode()
+
+    assert list(jam.tracks.values_list("name", flat=True)) == ["Dangerous capabilities", "Propensities"]
+    assert 'data-testid="jam-tracks"' in html
+    assert "Propensities" in html

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from jams.models import Jam, Resource, SignUp, Speaker, Testimonial
+from jams.models import Jam, Resource, SignUp, Speaker, Testimonial, Track
 from judging.services import assignments_make
 from submissions.models import Entry, Team, TeamMembership
 from submissions.thumbnails import entry_thumbnails_make
@@ -174,6 +174,19 @@ TESTIMONIAL_PLACES = {
     "Luca De Leo": {"host": "Apart Research"},
     "Sam Glendenning": {},
 }
+
+
+RUNNING_TRACKS = [
+    (
+        "Dangerous capabilities",
+        "Evaluations of what models **can** do that would matter for safety: cyber-offence, "
+        "persuasion, autonomous replication.",
+    ),
+    (
+        "Propensities",
+        "Evaluations of what models **tend** to do when nobody asks: sycophancy, deception, power-seeking.",
+    ),
+]
 
 
 class Command(BaseCommand):
@@ -366,6 +379,9 @@ class Command(BaseCommand):
                 url="https://inspect.aisi.org.uk/",
                 description="Write an evaluation as a dataset, a solver and a scorer.",
             )
+        # Two tracks: the jam page lists them and the demo participant's entry picks one.
+        for order, (name, text) in enumerate(RUNNING_TRACKS):
+            Track.objects.update_or_create(jam=jam, name=name, defaults={"description": text, "order": order})
         return jam
 
     def _participant_team(self, jam: Jam) -> None:
