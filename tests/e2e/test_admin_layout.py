@@ -29,6 +29,7 @@ from tests.factories import (
     SpeakerFactory,
     TeamFactory,
     TestimonialFactory,
+    TrackFactory,
     UserFactory,
 )
 
@@ -102,6 +103,18 @@ def jam_with_everything():
         scores = {criterion.pk: 3 for criterion in criteria}
         review_save(judge=judge, entry=entry, scores=scores, feedback="Careful work. " * 20, private_note="Good.")
     Conflict.objects.create(judge=judges[0], entry=entries[-1], note="Same lab as one of the authors, two years ago")
+    tracks = [
+        TrackFactory(
+            jam=jam,
+            name=f"Sparse autoencoders and the features they find in small language models, track {n}",
+            description="Entries that train or read sparse autoencoders on a model's activations. " * 3,
+        )
+        for n in range(2)
+    ]
+    for entry in entries:
+        entry.tracks.set(tracks)
+    judges[1].tracks.set(tracks[:1])
+    PrizeFactory(jam=jam, name="Best track entry", track=tracks[0])
     Award.objects.create(prize=jam.prizes.first(), entry=entries[0])
     TestimonialFactory(jam=jam, quote="A great weekend. " * 10)
     return jam
