@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -168,7 +169,7 @@ class RemovedFilter(admin.SimpleListFilter):
 
 @admin.register(Judge)
 class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
-    list_display = ["person", "jam", "reviewed", "compared", "cap", "status", "invited_at"]
+    list_display = ["person", "jam", "reviewed", "cap", "status", "invited_at"]
     list_filter = ["jam", "excluded_from_results", RemovedFilter]
     search_fields = ["user__email", "user__display_name"]
     ordering = ["user__display_name", "id"]  # Meta's ordering is dropped by the counts' GROUP BY
@@ -233,12 +234,11 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="comparisons made", ordering="comparison_count")
-    def compared(self, judge: Judge) -> int:
-        return judge.comparison_count
-
-    @admin.display(description="reviews done", ordering="review_count")
+    @admin.display(description="progress", ordering="review_count")
     def reviewed(self, judge: Judge) -> str:
+        """Reviews of the assigned entries, or in a pairwise jam the comparisons made."""
+        if judge.jam.pairwise:
+            return f"{judge.comparison_count} comparison{pluralize(judge.comparison_count)} made"
         return f"{judge.review_count} of {judge.load_count} assigned"
 
     @admin.display(description="at most", ordering="max_entries")

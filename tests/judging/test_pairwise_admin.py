@@ -78,3 +78,11 @@ def test_leaving_a_judge_out_recomputes_without_their_votes(client, organizer, v
     assert set(PairwiseEntry.objects.values_list("mu", flat=True)) == {0.0}
     rows = client.get(f"/admin/jams/jam/{jam.pk}/results/").context["rows"]
     assert all(row.figures.rank is None for row, _ in rows)
+
+
+def test_judges_list_shows_comparisons_made_in_a_pairwise_jam(client, organizer, voted):
+    jam, _entries, _judges = voted
+
+    response = client.get("/admin/judging/judge/", {"jam__id__exact": jam.pk})
+
+    assert response.text.count("1 comparison made") == 2
