@@ -23,7 +23,7 @@ from jams.models import Jam, Track
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
 from .pairwise_selectors import pairwise_judges
-from .selectors import jam_results, judge_diagnostics, results_audience
+from .selectors import jam_results, judge_diagnostics, results_audience, track_rankings
 from .services import (
     AlreadyPublished,
     NotAllowed,
@@ -415,7 +415,8 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
         "noise": results.noise,
         "too_close": sum(1 for row in rows if row.figures.too_close),
         "judges": judges,
-        "prizes": list(Prize.objects.filter(jam=jam)),
+        "prizes": list(Prize.objects.filter(jam=jam).select_related("track")),
+        "track_rankings": track_rankings(jam=jam, results=results),
         "sort": sort,
         "opts": Jam._meta,
     }

@@ -210,3 +210,21 @@ def test_public_results_queries_are_the_same_with_one_entry_and_many_in_tracks(c
     many = count_queries(lambda: client.get(f"/jams/{large.slug}/results/"))
 
     assert one == many
+
+
+def test_admin_results_page_ranks_each_track_and_names_track_prizes():
+    jam, tracks = scored_jam(SCORES)
+    PrizeFactory(jam=jam, name="Best gadget", track=tracks["Hardware"])
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    html = text(admin.get(f"/admin/jams/jam/{jam.pk}/results/"))
+
+    assert "<option value=" in html and "Best gadget (Hardware)</option>" in html
+    tables = html.split('data-testid="track-results-table"')[1:]
+    assert len(tables) == 2
+    assert re.findall(r"<tr><td>(=?\d+)</td><td>(.*?)</td>", tables[1]) == [
+        ("1", "App"),
+        ("=2", "Drone"),
+        ("=2", "Game"),
+    ]
