@@ -102,3 +102,29 @@ def test_judge_compares_on_a_phone_and_results_follow_the_votes(live_server, bro
     compared = {e.title for v in votes for e in (v.winner, v.loser)}
     assert set(ranked) == compared
     assert len(entries) == 8
+
+
+def test_pairwise_page_fits_a_phone_and_passes_axe(live_server, browser, artifacts_dir):
+    """The judge's page with a pair, and the first-entry page, as the main pages are
+    checked (tests/e2e/test_accessibility.py): no sideways scroll, headings in order, no
+    serious axe-core violation."""
+    from judging.pairwise_services import pairwise_next
+    from tests.e2e.test_accessibility import check, phone_context
+
+    jam = JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
+    for n in range(3):
+        EntryFactory(team__jam=jam, title=f"A rather long project title number {n} for a phone", table=f"Hall B, {n}")
+    judge = JudgeFactory(jam=jam)
+    shots = artifacts_dir / "a11y"
+    shots.mkdir(exist_ok=True)
+    context = phone_context(browser, live_server.url, judge.user.email)
+    page = context.new_page()
+    try:
+        problems = []
+        state = pairwise_next(judge=judge, current_id=None)
+        problems += check(page, live_server.url, f"/jams/{jam.slug}/judge/pairs/", shots, "pairwise-first")
+        pairwise_next(judge=judge, current_id=state.current_id)
+        problems += check(page, live_server.url, f"/jams/{jam.slug}/judge/pairs/", shots, "pairwise-pair")
+    finally:
+        context.close()
+    assert problems == []
