@@ -442,7 +442,8 @@ def _pairwise_results_view(model_admin: admin.ModelAdmin, request: HttpRequest, 
         "rows": [(row, awards.get(row.entry.pk, [])) for row in results.rows],
         "too_close": sum(1 for row in results.rows if row.figures.too_close),
         "judges": judges,
-        "prizes": list(Prize.objects.filter(jam=jam)),
+        "prizes": list(Prize.objects.filter(jam=jam).select_related("track")),
+        "track_rankings": track_rankings(jam=jam, results=results),
         "opts": Jam._meta,
     }
     return TemplateResponse(request, "admin/judging/results_pairwise.html", context)

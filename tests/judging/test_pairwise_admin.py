@@ -9,7 +9,7 @@ import io
 import pytest
 
 from jams.models import Jam
-from judging.models import PairwiseEntry
+from judging.models import Comparison, PairwiseEntry
 from judging.pairwise_services import pairwise_next, pairwise_vote
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, UserFactory
 
@@ -86,3 +86,22 @@ def test_judges_list_shows_comparisons_made_in_a_pairwise_jam(client, organizer,
     response = client.get("/admin/judging/judge/", {"jam__id__exact": jam.pk})
 
     assert response.text.count("1 comparison made") == 2
+
+
+def test_results_page_ranks_each_track_among_itself(client, organizer):
+    jam = JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
+    hardware = jam.tracks.create(name="Hardware")
+    robot, drone, lamp = (EntryFactory(team__jam=jam, title=t) for t in ("Robot", "Drone", "Lamp"))
+    for entry, mu in ((robot, 0.9), (drone, -0.4), (lamp, 0.3)):
+        PairwiseEntry.objects.create(entry=entry, mu=mu, sigma_sq=0.5)
+    robot.tracks.add(hardware)
+    drone.tracks.add(hardware)
+    judge = JudgeFactory(jam=jam)
+    Comparison.objects.create(judge=judge, winner=robot, loser=drone, winner_first=True)
+    Comparison.objects.create(judge=judge, winner=lamp, loser=drone, winner_first=True)
+
+    response = client.get(f"/admin/jams/jam/{jam.pk}/results/")
+
+    (ranking,) = response.context["track_rankings"]
+    assert [(row.entry.title, row.figures.rank) for row in ranking.rows] == [("Robot", 1), ("Drone", 2)]
+    assert "By track" in response.text
