@@ -133,15 +133,15 @@ class PairwiseJudgeRow:
 def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
     """Every judge of the jam with their progress and estimated reliability. Three queries.
 
-    Reliability is each judge's votes read against the entries' current beliefs
-    (crowd_bt.reassess), not the online estimate that picks their next pair: early votes,
-    when every entry looked alike, count as evidence too. A judge whose votes are left out
-    of the results is still measured against everyone else's."""
+    Reliability is each judge's votes read (crowd_bt.reassess) against the entries as the
+    results fit them (crowd_bt.refit, the counted votes), not the online estimate: early
+    votes, when every entry looked alike, count as evidence too. A judge whose votes are
+    left out of the results is still measured against everyone else's."""
     votes = list(
         Comparison.objects.filter(judge__jam=jam).order_by("id").values_list("judge_id", "winner_id", "loser_id")
     )
-    beliefs = {row.entry_id: item_of(row) for row in PairwiseEntry.objects.filter(entry__jam=jam)}
-    items = {key: beliefs.get(key, crowd_bt.Item()) for _, winner, loser in votes for key in (winner, loser)}
+    ignored = set(Judge.objects.filter(jam=jam, excluded_from_results=True).values_list("pk", flat=True))
+    items, _judges = crowd_bt.refit(votes, ignored=ignored)
     annotators = crowd_bt.reassess(votes, items)
     judges = (
         Judge.objects.filter(jam=jam)

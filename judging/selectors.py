@@ -10,6 +10,7 @@ from accounts.models import User
 from jams.models import Jam, SignUp, Track
 from submissions.models import Entry, TeamMembership
 
+from . import crowd_bt
 from .models import (
     Assignment,
     Award,
@@ -272,22 +273,26 @@ def _analyse(jam: Jam) -> tuple[JamResults, Analysis]:
 
 def _analyse_pairwise(jam: Jam) -> tuple[JamResults, Analysis]:
     """Pairwise judging's results on the same terms as the rubric's: every submitted entry
-    ranked by its Crowd-BT mean ± standard deviation, as kept by the votes (a judge left
-    out of the results has had their votes replayed away). Three queries."""
+    ranked by its Crowd-BT mean ± standard deviation, fitted to the counted votes (a judge
+    left out of the results counts nowhere). Two queries."""
     entries = list(
-        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED)
-        .select_related("team", "jam", "pairwise")
-        .order_by("id")
+        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).select_related("team", "jam").order_by("id")
     )
-    counted = Comparison.objects.filter(judge__jam=jam, judge__excluded_from_results=False)
+    counted = Comparison.objects.filter(judge__jam=jam, judge__excluded_from_results=False).order_by("id")
+    votes = list(counted.values_list("judge_id", "winner_id", "loser_id"))
     comparisons: dict[int, int] = defaultdict(int)
-    for winner_id, loser_id in counted.values_list("winner_id", "loser_id"):
+    for _judge_id, winner_id, loser_id in votes:
         comparisons[winner_id] += 1
         comparisons[loser_id] += 1
+    # The ranking is Crowd-BT fitted to all the votes at once (crowd_bt.refit), not the
+    # figures kept one vote at a time that choose the judges' next pairs: those read early
+    # votes at a judge's prior reliability, so a careless judge's first votes would count in
+    # full. `python -m judging.simulate --mode pairwise` compares the two.
+    fitted, _judges = crowd_bt.refit(votes)
     estimates = {}
     for entry in entries:
-        state = getattr(entry, "pairwise", None)
-        estimates[entry.pk] = (state.mu, state.sigma_sq, comparisons[entry.pk]) if state else (0.0, 0.0, 0)
+        item = fitted.get(entry.pk)
+        estimates[entry.pk] = (item.mu, item.sigma_sq, comparisons[entry.pk]) if item else (0.0, 0.0, 0)
     ranked = rank_pairwise(estimates)
     mus = [r.mu for r in ranked if r.mu is not None]
     scale = (min(mus), max(mus)) if mus else (0.0, 0.0)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jams.models import Jam
+from judging import crowd_bt
 from judging.models import Comparison, PairwiseEntry, PairwiseJudge
 from judging.pairwise_services import pairwise_next
 from judging.services import results_publish
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.django_db
 PAGE_QUERIES = 6
 # A vote: the page's first four, the jam's lock, the checks, the vote, the figures, the
 # choice of the next entry, the state; then the message's titles come from the same rows.
-VOTE_QUERIES = 28
-VOTE_QUERIES_WITH_TRACKS = 33  # the tracks of the jam, the judge and both entries
+VOTE_QUERIES = 29  # one of them the judge's votes, to re-read their reliability for the next pair
+VOTE_QUERIES_WITH_TRACKS = 34  # the tracks of the jam, the judge and both entries
 
 
 @pytest.fixture
@@ -176,15 +177,25 @@ def test_published_pairwise_results_on_the_page_the_api_and_the_gallery(client, 
     api = client.get(f"/api/v1/jams/{jam.slug}/results").json()["ranking"]
     gallery = client.get(reverse("submissions:entry_list", kwargs={"slug": jam.slug}), {"sort": "rank"})
 
+    # The figures are Crowd-BT fitted to the two votes (crowd_bt.refit), not the stored
+    # online ones set above.
+    votes = Comparison.objects.order_by("id").values_list("judge_id", "winner_id", "loser_id")
+    fitted, _ = crowd_bt.refit(list(votes))
     html = " ".join(page.text.split())
     assert html.index("Best stand") < html.index("Good stand") < html.index("Last stand")
     assert "Judges compared entries two at a time" in html
-    assert '<td class="text-end">1.25</td> <td class="text-end" data-testid="margin">0.20</td>' in html
+    top = fitted[best.pk]
+    assert f'<td class="text-end">{top.mu:.2f}</td> <td class="text-end" data-testid="margin">' in html
     assert api["method"] == "pairwise"
     assert [(r["rank"], r["entry"]["title"], r["score"], r["margin"]) for r in api["rows"]] == [
-        (1, "Best stand", 1.25, pytest.approx(0.2)),
-        (2, "Good stand", 0.5, pytest.approx(0.2)),
-        (3, "Last stand", -0.75, pytest.approx(0.2)),
+        (
+            rank,
+            entry.title,
+            pytest.approx(fitted[entry.pk].mu, abs=0.01),
+            pytest.approx(fitted[entry.pk].sigma_sq ** 0.5, abs=0.01),
+        )
+        for rank, entry in enumerate((best, good, last), start=1)
     ]
+    assert fitted[best.pk].mu > fitted[good.pk].mu > fitted[last.pk].mu
     titles = [e.title for e in gallery.context["page"].object_list]
     assert titles == ["Best stand", "Good stand", "Last stand"]
