@@ -415,8 +415,12 @@ def results_view(model_admin: admin.ModelAdmin, request: HttpRequest, jam_id: in
         "noise": results.noise,
         "too_close": sum(1 for row in rows if row.figures.too_close),
         "judges": judges,
-        "prizes": list(Prize.objects.filter(jam=jam).select_related("track")),
-        "track_rankings": track_rankings(jam=jam, results=results),
+        "prizes": (prizes := list(Prize.objects.filter(jam=jam))),
+        # Each track's ranking with its prizes: the award select's options stay short.
+        "track_rankings": [
+            (ranking, [prize for prize in prizes if prize.track_id == ranking.track.pk])
+            for ranking in track_rankings(jam=jam, results=results)
+        ],
         "sort": sort,
         "opts": Jam._meta,
     }

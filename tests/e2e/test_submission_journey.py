@@ -123,6 +123,10 @@ def test_participant_submits_an_entry_and_sees_its_thumbnail_in_the_gallery(
     page.get_by_label("Authors").fill("Pat Participant")
     page.get_by_label("Abstract").fill("We push models to agree with wrong answers and count how often they do.")
     page.get_by_label("Repository link").fill("https://github.com/example/sycophancy-eval")
+    # The demo jam has two tracks: the entry enters one (radio buttons, one only).
+    tracks = page.get_by_test_id("entry-tracks")
+    expect(tracks.get_by_role("radio")).to_have_count(2)
+    tracks.get_by_label("Propensities").check()
 
     slides_error = page.locator("[data-upload-field]", has=page.locator("#id_slides")).get_by_text(SIZE_ERROR)
     page.set_input_files("#id_slides", str(too_big))
@@ -149,6 +153,8 @@ def test_participant_submits_an_entry_and_sees_its_thumbnail_in_the_gallery(
 
     entry = Entry.objects.select_related("team").get(pk=page.url.rstrip("/").rsplit("/", 1)[-1])
     assert (entry.title, entry.is_submitted) == (TITLE, True)
+    assert list(entry.tracks.values_list("name", flat=True)) == ["Propensities"]
+    expect(page.get_by_test_id("entry-tracks")).to_have_text("Propensities")
     check_confirmation_email(smtp_sink, entry, image)
     check_thumbnails_made_by_the_worker(entry, s3_server, artifacts_dir)
 
@@ -158,4 +164,12 @@ def test_participant_submits_an_entry_and_sees_its_thumbnail_in_the_gallery(
     thumbnail.evaluate("img => img.decode()")  # fails if the image does not load
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 640
     page.screenshot(path=str(artifacts_dir / "submission-gallery.png"), full_page=True)
+
+    # The gallery's track filter: the entry is under its own track, not under the other.
+    page.get_by_test_id("gallery-track").select_option(label="Propensities")  # gallery.js sends the form
+    expect(page).to_have_url(re.compile(r"[?&]track=propensities"))
+    expect(page.get_by_test_id("entry-card").filter(has_text=TITLE)).to_have_count(1)
+    page.screenshot(path=str(artifacts_dir / "submission-gallery-track.png"), full_page=True)
+    page.goto(f"{live_server.url}/jams/{JAM}/entries/?track=dangerous-capabilities")
+    expect(page.get_by_test_id("entry-card").filter(has_text=TITLE)).to_have_count(0)
     assert script_errors == []
