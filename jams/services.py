@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -78,9 +79,18 @@ def track_save(*, track: Track) -> Track:
 
 @transaction.atomic
 def track_delete(*, track: Track) -> None:
-    """Remove a track: its entries, judges and prizes stay, without it."""
+    """Remove a track: its entries and judges stay, without it. A track with prizes is
+    refused (ValidationError) until they are moved: they would go with it."""
     jam = track.jam
-    track.delete()
+    try:
+        with transaction.atomic():
+            track.delete()
+    except ProtectedError as error:
+        names = ", ".join(sorted(f"“{prize}”" for prize in error.protected_objects))
+        raise ValidationError(
+            f"The “{track.name}” track has prizes ({names}): make them prizes of the whole jam or of "
+            "another track first."
+        ) from None
     pages_changed(jam=jam)
 
 

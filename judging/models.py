@@ -36,9 +36,10 @@ class Prize(models.Model):
     jam = models.ForeignKey(Jam, on_delete=models.CASCADE, related_name="prizes")
     name = models.CharField(max_length=100, help_text="“First place”, “Honourable mention”.")
     description = models.TextField(blank=True)
+    # Protected: removing a track must not silently remove its prizes and their winners.
     track = models.ForeignKey(
         Track,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="prizes",

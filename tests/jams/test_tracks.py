@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from jams.models import Track
-from jams.services import track_save
-from tests.factories import JamFactory, TrackFactory, UserFactory
+from jams.services import track_delete, track_save
+from tests.factories import JamFactory, PrizeFactory, TrackFactory, UserFactory
 from tests.querycount import count_queries
+from tests.test_page_cache import _jam_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,33 @@ def test_track_save_refuses_a_second_track_of_the_same_name():
     with pytest.raises(ValidationError, match="already exists"):
         track_save(track=Track(jam=jam, name="Hardware"))
     assert jam.tracks.count() == 1
+
+
+def test_a_track_with_prizes_is_not_deleted_with_them():
+    track = TrackFactory(name="Hardware")
+    PrizeFactory(jam=track.jam, name="Best gadget", track=track)
+
+    with pytest.raises(ValidationError) as refused:
+        track_delete(track=track)
+
+    assert refused.value.messages == [
+        "The “Hardware” track has prizes (“Best gadget”): make them prizes of the whole jam or of another track first."
+    ]
+    assert Track.objects.filter(pk=track.pk).exists()
+
+
+def test_the_jam_admin_refuses_to_delete_a_track_with_prizes(client, running_jam):
+    track = TrackFactory(jam=running_jam, name="Hardware")
+    PrizeFactory(jam=running_jam, name="Best gadget", track=track)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = _jam_admin_form(running_jam)
+    form.update({
+        "tracks-TOTAL_FORMS": "1", "tracks-INITIAL_FORMS": "1", "tracks-0-id": track.pk, "tracks-0-jam": running_jam.pk,
+        "tracks-0-name": "Hardware", "tracks-0-order": "0", "tracks-0-description": "", "tracks-0-DELETE": "on",
+    })  # fmt: skip
+
+    response = client.post(f"/admin/jams/jam/{running_jam.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "Best gadget" in response.content.decode()
+    assert Track.objects.filter(pk=track.pk).exists()
