@@ -4,11 +4,12 @@ import zoneinfo
 from datetime import datetime
 
 from django import forms
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.forms import AccountCreateForm
 
-from .models import Jam, Testimonial
+from .models import Jam, Testimonial, Track
 from .times import format_jam_time, utc_offset_label
 
 
@@ -105,6 +106,21 @@ class JamAdminForm(JamZoneTimesForm):
                 f"so the judging mode can't change any more: it stays “{saved.get_judging_mode_display()}”."
             )
         return mode
+
+    def clean_multiple_tracks_allowed(self) -> bool:
+        """Refuse "one track only" while entries are in several: which would they keep?"""
+        allowed = self.cleaned_data["multiple_tracks_allowed"]
+        if allowed or not self.instance.pk:
+            return allowed
+        # Through the tracks' side of the entries' link: jams doesn't import submissions.
+        links = Track.entries.through.objects.filter(track__jam_id=self.instance.pk)
+        several = links.values("entry_id").annotate(count=Count("id")).filter(count__gt=1).count()
+        if several:
+            raise forms.ValidationError(
+                f"{several} {'entry is' if several == 1 else 'entries are'} in several tracks: move "
+                f"{'it' if several == 1 else 'them'} to one track each (on the entries' admin pages) first."
+            )
+        return allowed
 
     def jam_zone_name(self) -> str | None:
         if self.is_bound:

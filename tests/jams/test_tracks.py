@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from jams.models import Track
 from jams.services import track_delete, track_save
-from tests.factories import JamFactory, PrizeFactory, TrackFactory, UserFactory
+from tests.factories import EntryFactory, JamFactory, PrizeFactory, TrackFactory, UserFactory
 from tests.querycount import count_queries
 from tests.test_page_cache import _jam_admin_form
 
@@ -81,3 +81,18 @@ def test_the_jam_admin_refuses_to_delete_a_track_with_prizes(client, running_jam
     assert response.status_code == 200
     assert "Best gadget" in response.content.decode()
     assert Track.objects.filter(pk=track.pk).exists()
+
+
+def test_one_track_only_is_refused_while_entries_are_in_several(client, running_jam):
+    running_jam.multiple_tracks_allowed = True
+    running_jam.save()
+    tracks = [TrackFactory(jam=running_jam, name=name) for name in ("Hardware", "Software")]
+    EntryFactory(team__jam=running_jam).tracks.set(tracks)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    refused = client.post(f"/admin/jams/jam/{running_jam.pk}/change/", _jam_admin_form(running_jam))
+    running_jam.refresh_from_db()
+
+    assert refused.status_code == 200
+    assert "1 entry is in several tracks: move it to one track each" in refused.content.decode()
+    assert running_jam.multiple_tracks_allowed is True
