@@ -152,3 +152,16 @@ def test_entry_page_names_its_tracks(client, running_jam, tracks):
     page = text(client.get(entry.get_absolute_url()))
 
     assert '<p data-testid="entry-tracks"><span class="badge text-bg-light border">Evals</span>' in page
+
+
+def test_after_the_close_the_entry_form_shows_the_chosen_track(client):
+    jam = JamFactory.judging()
+    track = TrackFactory(jam=jam, name="Evals")
+    entry = EntryFactory(team__jam=jam)
+    entry.tracks.set([track])
+    client.force_login(entry.team.created_by)
+
+    page = text(client.get(submit_url(jam)))
+
+    assert 'data-testid="submissions-closed"' in page
+    assert "<dt>Track</dt><dd>Evals</dd>" in page
