@@ -141,7 +141,7 @@ def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
         Comparison.objects.filter(judge__jam=jam).order_by("id").values_list("judge_id", "winner_id", "loser_id")
     )
     ignored = set(Judge.objects.filter(jam=jam, excluded_from_results=True).values_list("pk", flat=True))
-    items, _judges = crowd_bt.refit(votes, ignored=ignored)
+    items, _judges = crowd_bt.refit(votes, ignored=ignored, prior=crowd_bt.Annotator(*crowd_bt.RESULTS_PRIOR))
     annotators = crowd_bt.reassess(votes, items)
     judges = (
         Judge.objects.filter(jam=jam)
