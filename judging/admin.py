@@ -446,8 +446,13 @@ def _pairwise_results_view(model_admin: admin.ModelAdmin, request: HttpRequest, 
         "rows": [(row, awards.get(row.entry.pk, [])) for row in results.rows],
         "too_close": sum(1 for row in results.rows if row.figures.too_close),
         "judges": judges,
-        "prizes": list(Prize.objects.filter(jam=jam).select_related("track")),
-        "track_rankings": track_rankings(jam=jam, results=results),
+        "prizes": (prizes := list(Prize.objects.filter(jam=jam))),
+        # Each track's ranking with its prizes, as on the rubric's page: the award select's
+        # options stay short (long track names in them widened the page past 1366 px).
+        "track_rankings": [
+            (ranking, [prize for prize in prizes if prize.track_id == ranking.track.pk])
+            for ranking in track_rankings(jam=jam, results=results)
+        ],
         "opts": Jam._meta,
     }
     return TemplateResponse(request, "admin/judging/results_pairwise.html", context)

@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
-from judging.models import Assignment, Award, Conflict
+from judging.models import Assignment, Award, Comparison, Conflict
 from judging.services import review_save
 from outbox.heartbeat import worker_heartbeat_record
 from outbox.models import OutboxItem
@@ -276,3 +276,28 @@ def test_other_admin_change_pages_fit_a_laptop_screen(live_server, organizer_pag
         problems += check(organizer_page, live_server.url, path, shots, name)
 
     assert not problems, "\n".join(problems)
+
+
+def test_pairwise_results_page_fits_a_laptop_screen(live_server, organizer_page, shots):
+    """The pairwise jam's admin results: comparisons per entry, judges' reliability, and
+    per-track rankings whose prizes carry long track names."""
+    jam = jam_with_everything()
+    type(jam).objects.filter(pk=jam.pk).update(judging_mode="pairwise")
+    tracks = [
+        TrackFactory(jam=jam, name=f"Mechanistic interpretability of sparse autoencoder features, part {n}")
+        for n in range(2)
+    ]
+    for prize, track in zip(jam.prizes.order_by("pk"), tracks, strict=False):
+        prize.track = track
+        prize.save()
+    entries = list(jam.entries.order_by("pk"))
+    for n, entry in enumerate(entries):
+        entry.tracks.add(tracks[n % 2])
+    judge = jam.judges.order_by("pk").first()
+    Comparison.objects.create(judge=judge, winner=entries[0], loser=entries[2], winner_first=True)
+    Comparison.objects.create(judge=judge, winner=entries[1], loser=entries[3], winner_first=True)
+
+    problems = check(organizer_page, live_server.url, f"/admin/jams/jam/{jam.pk}/results/", shots, "results-pairwise")
+
+    assert not problems, "\n".join(problems)
+    assert "Mechanistic interpretability of sparse autoencoder features, part 0" in organizer_page.content()

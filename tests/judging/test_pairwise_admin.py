@@ -102,6 +102,6 @@ def test_results_page_ranks_each_track_among_itself(client, organizer):
 
     response = client.get(f"/admin/jams/jam/{jam.pk}/results/")
 
-    (ranking,) = response.context["track_rankings"]
+    ((ranking, _track_prizes),) = response.context["track_rankings"]
     assert [(row.entry.title, row.figures.rank) for row in ranking.rows] == [("Robot", 1), ("Drone", 2)]
     assert "By track" in response.text
