@@ -141,8 +141,8 @@ def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
         Comparison.objects.filter(judge__jam=jam).order_by("id").values_list("judge_id", "winner_id", "loser_id")
     )
     ignored = set(Judge.objects.filter(jam=jam, excluded_from_results=True).values_list("pk", flat=True))
-    items, _judges = crowd_bt.refit(votes, ignored=ignored, prior=crowd_bt.Annotator(*crowd_bt.RESULTS_PRIOR))
-    annotators = crowd_bt.reassess(votes, items)
+    items, _judges = crowd_bt.refit(votes, ignored=ignored, prior=crowd_bt.JUDGES_PRIOR)
+    annotators = crowd_bt.reassess(votes, items, prior=crowd_bt.JUDGES_PRIOR)
     judges = (
         Judge.objects.filter(jam=jam)
         .select_related("user", "pairwise")
@@ -156,7 +156,7 @@ def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
             PairwiseJudgeRow(
                 judge=judge,
                 comparisons_made=state.comparisons_made if state else 0,
-                reliability=crowd_bt.reliability(annotators.get(judge.pk, crowd_bt.Annotator())),
+                reliability=crowd_bt.reliability(annotators.get(judge.pk, crowd_bt.JUDGES_PRIOR)),
                 skips=judge.skip_count,
             )
         )

@@ -288,7 +288,7 @@ def _analyse_pairwise(jam: Jam) -> tuple[JamResults, Analysis]:
     # figures kept one vote at a time that choose the judges' next pairs: those read early
     # votes at a judge's prior reliability, so a careless judge's first votes would count in
     # full. `python -m judging.simulate --mode pairwise` compares the two.
-    fitted, _judges = crowd_bt.refit(votes, prior=crowd_bt.Annotator(*crowd_bt.RESULTS_PRIOR))
+    fitted, _judges = crowd_bt.refit(votes, prior=crowd_bt.JUDGES_PRIOR)
     estimates = {}
     for entry in entries:
         item = fitted.get(entry.pk)

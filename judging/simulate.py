@@ -31,7 +31,10 @@ each seed), judged by comparing pairs with Crowd-BT (judging/crowd_bt.py); see
 
     python -m judging.simulate --mode pairwise [--seeds 100] [--k 3 2] [--careless 2] [--scale 0.55]
                                                [--epsilon 0] [--gamma 0.1 10] [--reread 10]
-                                               [--reread-weak 10] [--weak-prior 2 1]
+                                               [--reread-weak 3] [--weak-prior 2 1] [--first-seed 1]
+
+The last column (`--reread-weak 3`: gamma 3, judges re-read, Beta(2, 1) for judges) is
+what the app does (judging/pairwise_services.py, crowd_bt.JUDGES_PRIOR).
 """
 
 from __future__ import annotations
@@ -155,7 +158,7 @@ def simulate_pairwise(
     epsilon: float = 0.0,
     gamma: float = crowd_bt.GAMMA,
     reread: bool = False,
-    refit_prior: crowd_bt.Annotator = GAVEL_PRIOR,
+    judge_prior: crowd_bt.Annotator = GAVEL_PRIOR,
     looks: int | None = None,
 ) -> PairwiseTrial:
     """One jam judged by pairs, with as much of each judge's time as `simulate` at `k`.
@@ -170,9 +173,10 @@ def simulate_pairwise(
     Judges walk the floor in turns (in a random order each round): each looks at the entry
     crowd_bt.choose_next gives them (with `epsilon` and `gamma`) among those they have not
     seen, and says whether it beats the one they saw just before. choose_next is given the
-    judge's online belief, or with `reread` their belief re-read (crowd_bt.reassess) from all
-    votes so far against the current beliefs, once a round. The published ranking is by
-    crowd_bt.refit's means, with `refit_prior` the judges' prior in that fit.
+    judge's online belief, or with `reread` their belief re-read (crowd_bt.reassess) from
+    `judge_prior` by all their votes so far against the current beliefs, once a round. The
+    published ranking is by crowd_bt.refit's means, with `judge_prior` the judges' prior in
+    that fit too.
 
     `looks` overrides each judge's number of looks (the shared budget of `main`).
     """
@@ -189,7 +193,10 @@ def simulate_pairwise(
     votes: list[tuple[int, int, int]] = []
     for _ in range(looks if looks is not None else 2 * k * entries // judges):
         rng.shuffle(everyone)
-        beliefs = {**annotators, **crowd_bt.reassess(votes, items)} if reread else annotators
+        if reread:
+            beliefs = {**dict.fromkeys(everyone, judge_prior), **crowd_bt.reassess(votes, items, prior=judge_prior)}
+        else:
+            beliefs = annotators
         for j in everyone:
             candidates = [(e, items[e], views[e]) for e in truth if e not in seen[j]]
             before = current[j]
@@ -210,7 +217,7 @@ def simulate_pairwise(
             winner, loser = (chosen, before) if new_wins else (before, chosen)
             annotators[j], items[winner], items[loser] = crowd_bt.update(annotators[j], items[winner], items[loser])
             votes.append((j, winner, loser))
-    fitted, fitted_judges = crowd_bt.refit(votes, prior=refit_prior)
+    fitted, fitted_judges = crowd_bt.refit(votes, prior=judge_prior)
     agreed = {j: fmean(truth[w] > truth[lo] for v, w, lo in votes if v == j) for j in fitted_judges}
 
     def careless_below(figure: dict[int, float]) -> bool:
@@ -286,8 +293,23 @@ def main(argv: list[str] | None = None) -> None:
         default=[10.0],
         help="pairwise: gammas to walk with re-read judges, a column each",
     )
-    parser.add_argument("--reread-weak", type=float, nargs="*", default=[10.0], help="pairwise: those, --weak-prior")
-    parser.add_argument("--weak-prior", type=float, nargs=2, default=[2.0, 1.0], help="pairwise: refit's alpha, beta")
+    parser.add_argument(
+        "--reread-weak",
+        type=float,
+        nargs="*",
+        default=[crowd_bt.PAIRING_GAMMA],
+        help="pairwise: those, with --weak-prior",
+    )
+    parser.add_argument(
+        "--weak-prior",
+        type=float,
+        nargs=2,
+        default=[crowd_bt.JUDGES_PRIOR.alpha, crowd_bt.JUDGES_PRIOR.beta],
+        help="pairwise: the judges' alpha, beta when re-read and in refit",
+    )
+    parser.add_argument(
+        "--first-seed", type=int, default=1, help="pairwise: seeds first-seed .. first-seed + seeds - 1"
+    )
     args = parser.parse_args(argv)
     if args.mode == "pairwise":
         _main_pairwise(args)
@@ -321,7 +343,7 @@ def _main_pairwise(args: argparse.Namespace) -> None:
     ]
     print(
         f"Pairwise (Crowd-BT, judging/crowd_bt.py) beside the rubric model: {n} entries with the same true "
-        f"qualities, {args.seeds} seeds.\n"
+        f"qualities, {args.seeds} seeds ({args.first_seed} to {args.first_seed + args.seeds - 1}).\n"
         f"Judge time: a comparison costs half a review, so a judge gets two looks at an entry for each review "
         f"(the first look of a walk\ncompares with nothing). A careful judge prefers a to b with "
         f"P = 1 / (1 + exp(-(q_a - q_b) / {args.scale:g})): as noisy as two impressions\nof the rubric model, "
@@ -330,8 +352,8 @@ def _main_pairwise(args: argparse.Namespace) -> None:
         f"Columns: judges walk by choose_next (epsilon {args.epsilon:g}) with the gamma given, the weight of what "
         f"a vote teaches about the judge\n({crowd_bt.GAMMA:g} is Gavel's); 're-read': choose_next gets each judge's "
         f"belief re-read (crowd_bt.reassess) once a round, not the\nonline one; "
-        f"'{weak.alpha:g}:{weak.beta:g}': refit with the judges' prior Beta({weak.alpha:g}, {weak.beta:g}) "
-        f"instead of Gavel's Beta({gavel.alpha:g}, {gavel.beta:g})."
+        f"'{weak.alpha:g}:{weak.beta:g}': judges re-read from, and refit with, the prior Beta({weak.alpha:g}, "
+        f"{weak.beta:g}) instead of Gavel's Beta({gavel.alpha:g}, {gavel.beta:g})."
     )
     alone = _pairwise_table(
         args,
@@ -378,7 +400,7 @@ def _pairwise_table(
     """One comparison at equal time, printed: each judge has `share`-th of the rubric's
     k x entries reviews. Returns the rows: (label, rubric's Spearman, pairwise trials per walk)."""
     n, j, c = args.entries, args.judges, args.careless
-    seeds = range(1, args.seeds + 1)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     rows = []
     for k in args.k:
         looks = 2 * k * n // share
@@ -397,7 +419,7 @@ def _pairwise_table(
                     epsilon=args.epsilon,
                     gamma=gamma,
                     reread=reread,
-                    refit_prior=prior,
+                    judge_prior=prior,
                     looks=looks,
                 )
                 for s in seeds

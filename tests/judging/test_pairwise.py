@@ -329,7 +329,7 @@ def test_results_rank_by_mean_with_ties_and_publish(jam, judge):
     # The ranking is Crowd-BT fitted to the votes (crowd_bt.refit), not the stored online
     # figures (set far apart above): Middle and Worst each lost once to Best, so they tie.
     votes = Comparison.objects.order_by("id").values_list("judge_id", "winner_id", "loser_id")
-    fitted, _ = crowd_bt.refit(list(votes), prior=crowd_bt.Annotator(*crowd_bt.RESULTS_PRIOR))
+    fitted, _ = crowd_bt.refit(list(votes), prior=crowd_bt.JUDGES_PRIOR)
     assert rows[0].figures.mu == pytest.approx(fitted[best.pk].mu)
     assert rows[0].figures.mu_se == pytest.approx(fitted[best.pk].sigma_sq ** 0.5)
     assert rows[0].figures.mu != pytest.approx(1.5)

@@ -180,7 +180,7 @@ def test_published_pairwise_results_on_the_page_the_api_and_the_gallery(client, 
     # The figures are Crowd-BT fitted to the two votes (crowd_bt.refit), not the stored
     # online ones set above.
     votes = Comparison.objects.order_by("id").values_list("judge_id", "winner_id", "loser_id")
-    fitted, _ = crowd_bt.refit(list(votes), prior=crowd_bt.Annotator(*crowd_bt.RESULTS_PRIOR))
+    fitted, _ = crowd_bt.refit(list(votes), prior=crowd_bt.JUDGES_PRIOR)
     html = " ".join(page.text.split())
     assert html.index("Best stand") < html.index("Good stand") < html.index("Last stand")
     assert "Judges compared entries two at a time" in html

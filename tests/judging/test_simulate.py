@@ -3,6 +3,7 @@ issue 8 through the real assignment and scoring code."""
 
 from statistics import fmean
 
+from judging import crowd_bt
 from judging.simulate import main, simulate, simulate_pairwise
 
 SEEDS = range(1, 13)
@@ -86,12 +87,16 @@ def test_pairwise_simulation_uses_the_same_true_qualities_as_the_rubric_one():
 
 
 def test_simulate_pairwise_prints_both_comparisons(capsys):
-    main(["--mode", "pairwise", "--seeds", "2", "--k", "2", "--gamma", "0.1", "--reread", "10"])
+    main(["--mode", "pairwise", "--seeds", "2", "--first-seed", "5", "--k", "2", "--gamma", "0.1", "--reread", "10"])
     out = capsys.readouterr().out
     assert "A. Careless judges on top" in out
     assert "B. The same 10 judges (8 careful, 2 careless) in both" in out
     assert "C. The rubric model's 8 judges' time shared by the 10 pairwise judges" in out
     assert "k = 2 (20 looks each)" in out and "k = 2 (16 looks each)" in out
     assert "pairwise, by choose_next's gamma:" in out
-    assert "rubric model               0.1        10 re-read    10 re-read 2:1" in out
+    assert "40 entries with the same true qualities, 2 seeds (5 to 6)." in out
+    # The last column is what the app does: judges re-read from JUDGES_PRIOR, PAIRING_GAMMA.
+    prior = crowd_bt.JUDGES_PRIOR
+    app = f"{crowd_bt.PAIRING_GAMMA:g} re-read {prior.alpha:g}:{prior.beta:g}"
+    assert f"rubric model               0.1        10 re-read  {app:>16}" in out
     assert "Seeds where both careless judges' reliability is below every careful judge's:" in out
