@@ -126,7 +126,7 @@ def pairwise_candidates(
 class PairwiseJudgeRow:
     judge: Judge
     comparisons_made: int
-    reliability: float  # the chance Crowd-BT gives that this judge picks the better entry
+    reliability: float | None  # the chance Crowd-BT gives that this judge picks the better entry; None before a vote
     skips: int
 
 
@@ -156,7 +156,7 @@ def pairwise_judges(*, jam: Jam) -> list[PairwiseJudgeRow]:
             PairwiseJudgeRow(
                 judge=judge,
                 comparisons_made=state.comparisons_made if state else 0,
-                reliability=crowd_bt.reliability(annotators.get(judge.pk, crowd_bt.JUDGES_PRIOR)),
+                reliability=crowd_bt.reliability(annotators[judge.pk]) if judge.pk in annotators else None,
                 skips=judge.skip_count,
             )
         )

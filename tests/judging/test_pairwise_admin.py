@@ -52,6 +52,18 @@ def test_results_page_shows_comparisons_and_reliability(client, organizer, voted
     assert counts == 4  # two votes, two entries each
 
 
+def test_a_judge_without_votes_has_no_reliability_yet(client, organizer, voted):
+    jam, _entries, _judges = voted
+    JudgeFactory(jam=jam, user=UserFactory(display_name="Cy"))
+
+    response = client.get(f"/admin/jams/jam/{jam.pk}/results/")
+
+    lines = {line.judge.user.display_name: line for line in response.context["judges"]}
+    assert (lines["Cy"].comparisons_made, lines["Cy"].reliability) == (0, None)
+    assert lines["Ada"].reliability is not None
+    assert 'data-testid="judge-reliability">no votes yet</td>' in response.text
+
+
 def test_results_csv_for_a_pairwise_jam(client, organizer, voted):
     jam, entries, _judges = voted
 
