@@ -23,6 +23,7 @@ import base64
 import binascii
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -38,7 +39,7 @@ from ninja.errors import HttpError
 from ninja.openapi.docs import Swagger
 
 from jams.models import Jam, JamTimeChange, Phase
-from judging.selectors import prizes_with_winners, published_results
+from judging.selectors import JamResults, prizes_with_winners, published_results
 from submissions.models import Entry
 from submissions.thumbnails import is_public, thumbnail_url
 
@@ -261,11 +262,11 @@ def _thumbnails(entry: Entry) -> dict | None:
     return {"card": _absolute(thumbnail_url(card)), "small": _absolute(thumbnail_url(small))}
 
 
-def _track_names(jam: Jam) -> dict[int, list[str]]:
-    """The names of the tracks each of the jam's entries entered, in the tracks' order.
-    One query for every entry of a response."""
+def _track_names(entry_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of the tracks each of these entries entered, in the tracks' order.
+    One query for the entries of a response, however many entries the jam has."""
     names: dict[int, list[str]] = defaultdict(list)
-    rows = Entry.tracks.through.objects.filter(track__jam=jam).order_by("track__order", "track_id")
+    rows = Entry.tracks.through.objects.filter(entry_id__in=list(entry_ids)).order_by("track__order", "track_id")
     for entry_id, name in rows.values_list("entry_id", "track__name"):
         names[entry_id].append(name)
     return names
@@ -383,7 +384,7 @@ def jam_entries(request: HttpRequest, slug: str, page: Query[PageQuery]):
     jam = _jam_or_404(slug)
     submitted = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).select_related("team")
     entries, cursor = keyset_page(submitted, key="submitted_at", cursor=page.cursor, limit=page.limit)
-    tracks = _track_names(jam)
+    tracks = _track_names(entry.pk for entry in entries)
     return {
         "items": [_entry_out(entry, jam, tracks) for entry in entries],
         "next_cursor": cursor,
@@ -430,9 +431,15 @@ def jam_results(request: HttpRequest, slug: str):
     jam = _jam_or_404(slug)
     if not jam.results_published:
         raise HttpError(404, f"The results of {jam.title} are not published yet.")
-    prizes, tracks = [], _track_names(jam)
-    for prize in prizes_with_winners(jam=jam):
-        winners = [_entry_out(award.entry, jam, tracks) for award in prize.awards.all() if award.entry.is_submitted]
+    awarded = [
+        (prize, [a.entry for a in prize.awards.all() if a.entry.is_submitted]) for prize in prizes_with_winners(jam=jam)
+    ]
+    results = published_results(jam=jam) if jam.show_ranking else None
+    ranked = [row for row in results.rows if row.entry.is_submitted] if results else []
+    tracks = _track_names([e.pk for _, entries in awarded for e in entries] + [row.entry.pk for row in ranked])
+    prizes = []
+    for prize, entries in awarded:
+        winners = [_entry_out(entry, jam, tracks) for entry in entries]
         if winners:  # visitors see the prizes that were awarded, as on the results page
             track = prize.track.name if prize.track else None
             prizes.append({"name": prize.name, "description": prize.description, "track": track, "winners": winners})
@@ -440,17 +447,14 @@ def jam_results(request: HttpRequest, slug: str):
         "jam": jam.slug,
         "published_at": _in_zone(jam.results_published_at, jam),
         "prizes": prizes,
-        "ranking": _ranking(jam, tracks) if jam.show_ranking else None,
+        "ranking": _ranking(jam, results, ranked, tracks) if results else None,
     }
 
 
-def _ranking(jam: Jam, tracks: dict[int, list[str]]) -> dict:
-    results = published_results(jam=jam)
+def _ranking(jam: Jam, results: JamResults, ranked: list, tracks: dict[int, list[str]]) -> dict:
     method, margins = jam.results_method, jam.show_uncertainty
     rows = []
-    for row in results.rows:
-        if not row.entry.is_submitted:
-            continue
+    for row in ranked:
         figures, ranked = row.figures, row.figures.rank is not None
         rows.append(
             {

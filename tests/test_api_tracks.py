@@ -4,7 +4,9 @@ names, with the same queries for one as for many."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from judging.services import results_publish
 from tests.factories import EntryFactory, JamFactory, PrizeFactory, TrackFactory
@@ -76,3 +78,20 @@ def test_entries_and_jams_with_tracks_run_the_same_queries_for_1_and_50(running_
 
     assert count_queries(lambda: get(url, limit=100)) == one_entry
     assert count_queries(lambda: get("/api/v1/jams", limit=100)) == one_jam
+
+
+def test_a_page_of_entries_reads_the_track_links_of_that_page_alone(running_jam):
+    track = TrackFactory(jam=running_jam)
+    older = [EntryFactory(team__jam=running_jam) for _ in range(5)]
+    for entry in older:
+        entry.tracks.set([track])
+    newest = EntryFactory(team__jam=running_jam)
+    newest.tracks.set([track])
+
+    with CaptureQueriesContext(connection) as context:
+        items = get(f"/api/v1/jams/{running_jam.slug}/entries", limit=1).json()["items"]
+
+    links = [q["sql"] for q in context.captured_queries if "submissions_entry_tracks" in q["sql"]]
+    assert [item["id"] for item in items] == [newest.pk]
+    assert len(links) == 1
+    assert f"IN ({newest.pk})" in links[0]
