@@ -19,7 +19,7 @@ from accounts.announcements import unsubscribe_url
 from accounts.models import User
 from jams.markdown import render_markdown
 from jams.models import Jam
-from jams.times import format_jam_time
+from jams.times import format_jam_time_and_utc
 
 PLACEHOLDERS = ("name", "jam", "deadline_local")
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -35,7 +35,7 @@ def placeholder_values(*, jam: Jam, user: User) -> dict[str, str]:
     return {
         "name": user.display_name or user.email,
         "jam": jam.title,
-        "deadline_local": format_jam_time(jam.submission_deadline, jam),
+        "deadline_local": format_jam_time_and_utc(jam.submission_deadline, jam),
     }
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from jams.models import SignUp
-from jams.times import format_jam_time
+from jams.times import format_jam_time_and_utc
 from mailings.models import Audience, Delivery
 from mailings.services import mailing_create, mailing_send
 from outbox import services as outbox_services
@@ -78,7 +78,7 @@ def test_two_thousand_people_each_get_exactly_one_email(celery_worker, smtp_sink
     assert Delivery.objects.filter(mailing=mailing).count() == 2000
     one = next(m for m in smtp_sink.messages if m["To"] == "person01234@example.com")
     text = one.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    deadline = format_jam_time(jam.submission_deadline, jam)  # in the jam's zone, Asia/Tokyo
+    deadline = format_jam_time_and_utc(jam.submission_deadline, jam)  # Asia/Tokyo's time, then UTC's
     assert text.startswith(f"Hi Person 1234,\n\nThe Big Jam closes on **{deadline}**.")
     assert one["List-Unsubscribe"].strip().startswith(f"<{settings.SITE_URL}/accounts/announcements/")
 
