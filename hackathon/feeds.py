@@ -33,7 +33,7 @@ from icalendar import Calendar
 from jams.cache import HOME, jam_scope, public_page
 from jams.calendar import jam_calendar_ics
 from jams.models import Jam, JamTimeChange, Phase
-from jams.times import format_jam_time
+from jams.times import time_moved
 from judging.models import Award
 from submissions.models import Entry
 from submissions.thumbnails import is_public, thumbnail_url
@@ -177,13 +177,11 @@ def time_change_announcements(*, jam: Jam | None, limit: int) -> list[Announceme
 def _time_change_announcement(change: JamTimeChange) -> Announcement:
     jam = change.jam
     what = change.get_field_display()
-    old, new = format_jam_time(change.old_value, jam), format_jam_time(change.new_value, jam)
-    moved = f"{what[:1].upper()}{what[1:]} moved from {old} to {new}."
     page = _absolute(jam.get_absolute_url())
     return Announcement(
         guid=f"{page}#time-change-{change.pk}",
         title=f"{jam.title}: the {what} moved",
-        summary_html=format_html("<p>{}</p>", moved),
+        summary_html=format_html("<p>{}.</p>", time_moved(change, jam)),
         link=f"{page}#changes",
         published_at=change.changed_at,
         jam=jam,

@@ -57,11 +57,10 @@ def jam_times_log(*, before: Jam, jam: Jam, by_user: User | None, notify: bool =
         for field, old, new in moved
     )
     pages_changed(jam=jam, slugs=[before.slug])
-    labels = dict(JamTimeChange.Field.choices)
     jam_times_changed.send(
         sender=Jam,
         jam=jam,
-        changes=[(labels[field], old, new) for field, old, new in moved],
+        changes=changes,
         notify=notify,
         by_user=by,
     )

@@ -42,3 +42,10 @@ def local_time(value: datetime | None, jam: Jam) -> dict:
     # nothing more.
     offset = int(value.astimezone(jam.tzinfo).utcoffset().total_seconds() // 60) if value else 0
     return {"value": value, "offset": offset, "text": jam_time(value, jam)}
+
+
+@register.simple_tag
+def time_moved(change, jam: Jam) -> str:
+    """{% time_moved change jam %}: “Start moved from … to …”, each time with
+    `{% local_time %}`'s markup (jams.times.time_moved_html)."""
+    return times.time_moved_html(change, jam)

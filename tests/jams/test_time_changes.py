@@ -5,6 +5,7 @@ the apps above by jams.signals.jam_times_changed with the admin's checkbox."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from html import unescape
@@ -101,6 +102,13 @@ def post_change(client: Client, jam: Jam, **changes):
 
 def text(response) -> str:
     return unescape(response.content.decode())
+
+
+def visible(response) -> str:
+    """The page without `{% local_time %}`'s markup: a time's <time> tags and the empty
+    slot for the visitor's own time beside it."""
+    markup = r'</?time[^>]*>|<span class="local-time" data-local-time-text hidden></span>'
+    return unescape(re.sub(markup, "", response.content.decode()))
 
 
 # What is recorded ---------------------------------------------------------------------------
@@ -231,7 +239,9 @@ def test_the_signal_carries_the_changes_the_checkbox_and_the_organizer(
 
     [kwargs] = sent
     assert kwargs["jam"] == jam
-    assert kwargs["changes"] == [("submission deadline", london(2027, 3, 14, 18, 0), london(2027, 3, 14, 20, 0))]
+    moved = [(change.field, change.old_value, change.new_value) for change in kwargs["changes"]]
+    assert moved == [(JamTimeChange.Field.DEADLINE, london(2027, 3, 14, 18, 0), london(2027, 3, 14, 20, 0))]
+    assert kwargs["changes"] == list(JamTimeChange.objects.all())
     assert (kwargs["notify"], kwargs["by_user"]) == (notify, organizer)
 
 
@@ -270,13 +280,30 @@ def test_the_jam_page_lists_the_change_in_the_jams_zone(jam, organizer_client):
     post_change(organizer_client, jam, submission_deadline_1="20:00:00")
     change = JamTimeChange.objects.get()
 
-    page = text(Client().get(jam.get_absolute_url()))
+    response = Client().get(jam.get_absolute_url())
+    page = text(response)
 
     assert (
         "Submission deadline moved from Sun 14 Mar 2027, 18:00 Europe/London (UTC+0) "
         f"to Sun 14 Mar 2027, 20:00 Europe/London (UTC+0), on {format_jam_time(change.changed_at, jam)}."
-    ) in page
+    ) in visible(response)
     assert 'id="changes"' in page
+
+
+def test_the_jam_pages_change_log_leaves_room_for_the_visitors_own_time(jam, organizer_client):
+    # As the times list above it: the jam's time in a <time> element, and beside it an
+    # empty hidden slot that static/js/local-time.js fills in the browser (the page is
+    # cached and shared, so nothing of the visitor's is written on the server).
+    post_change(organizer_client, jam, submission_deadline_1="20:00:00")
+
+    changes = text(Client().get(jam.get_absolute_url())).split('id="changes"')[1].split("</section>")[0]
+
+    assert (
+        '<time datetime="2027-03-14T20:00:00+00:00" data-local-time data-offset="0">'
+        "Sun 14 Mar 2027, 20:00 Europe/London (UTC+0)</time>"
+        '<span class="local-time" data-local-time-text hidden></span>'
+    ) in changes
+    assert changes.count("data-local-time-text hidden></span>") == 2  # from and to
 
 
 def test_a_jam_with_no_change_shows_no_changes_notice(jam):
@@ -295,7 +322,7 @@ def test_the_change_shows_on_the_next_request_for_everyone(jam, django_capture_o
         jam.save()
         jam_times_log(before=before, jam=jam, by_user=None)
 
-    assert "End of judging moved from Sun 21 Mar 2027, 18:00" in text(Client().get(url))
+    assert "End of judging moved from Sun 21 Mar 2027, 18:00" in visible(Client().get(url))
 
 
 def test_the_page_shows_the_latest_changes_with_a_link_to_the_rest(jam):

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from jams.signals import jam_times_changed
+from jams.models import Jam, JamTimeChange
+from jams.services import jam_times_log
+from jams.times import format_jam_time_and_utc
 from mailings.emails import mailing_render
 from mailings.models import Audience, Delivery, Mailing
 from mailings.services import AlreadySent, mailing_create, mailing_deliver, mailing_send
@@ -55,9 +57,8 @@ def test_text_and_html_come_from_one_markdown_body_with_the_persons_values(scene
 
 
 def format_deadline(jam) -> str:
-    from jams.times import format_jam_time
-
-    return format_jam_time(jam.submission_deadline, jam)
+    """As emails give a time: in the jam's zone and in UTC."""
+    return format_jam_time_and_utc(jam.submission_deadline, jam)
 
 
 def test_sending_records_one_outbox_email_per_person_and_a_second_send_does_nothing(
@@ -127,36 +128,39 @@ def test_sending_takes_the_same_queries_for_one_person_and_for_many(scene):
 # Changed times (jams.signals.jam_times_changed) ----------------------------------------
 
 
-def test_changed_times_with_notify_email_everyone_signed_up_in_the_jams_zone(
+def move_deadline(jam, *, by_user, notify: bool):
+    """Move the saved jam's deadline two hours as the admin's save does: save the jam,
+    then log the change (jams.services.jam_times_log), which sends jams.signals."""
+    before = Jam.objects.get(pk=jam.pk)
+    jam.submission_deadline = before.submission_deadline + timedelta(hours=2)
+    jam.save()
+    return before.submission_deadline, jam_times_log(before=before, jam=jam, by_user=by_user, notify=notify)
+
+
+def test_changed_times_with_notify_email_everyone_signed_up_in_the_jams_zone_and_utc(
     scene, django_capture_on_commit_callbacks, mailoutbox
 ):
     jam = scene.jam
-    old = jam.submission_deadline
-    jam.submission_deadline = old + timedelta(hours=2)
-    changes = [("submission deadline", old, jam.submission_deadline)]
     with django_capture_on_commit_callbacks(execute=True):
-        jam_times_changed.send(sender=type(jam), jam=jam, changes=changes, notify=True, by_user=scene.jo)
+        old, changes = move_deadline(jam, by_user=scene.jo, notify=True)
 
     mailing = Mailing.objects.get()
     people = sorted(m.to[0].split("@")[0] for m in mailoutbox)
-    assert (mailing.audience, mailing.created_by, mailing.sent_at is not None) == (Audience.SIGNED_UP, scene.jo, True)
+    assert [change.field for change in changes] == [JamTimeChange.Field.DEADLINE]
+    assert (mailing.audience, mailing.subject) == (Audience.SIGNED_UP, "{{ jam }}: the deadline moved")
+    assert (mailing.created_by, mailing.sent_at is not None) == (scene.jo, True)
     assert people == ["alice", "bea", "bob", "carl", "dan", "dora", "erin"]
     assert {m.subject for m in mailoutbox} == {"Interpretability Jam: the deadline moved"}
     body = mailoutbox[0].body
-    assert f"**Submission deadline** moved from {format_deadline_at(old, jam)} to {format_deadline(jam)}." in body
+    moved = f"Submission deadline moved from {format_jam_time_and_utc(old, jam)} to {format_deadline(jam)}."
+    assert f"- {moved}" in body
+    assert f"The submission deadline is now {format_deadline(jam)}." in body
     assert "Europe/London" in body
 
 
-def format_deadline_at(when, jam) -> str:
-    from jams.times import format_jam_time
-
-    return format_jam_time(when, jam)
-
-
 def test_changed_times_without_notify_send_nothing(scene, django_capture_on_commit_callbacks, mailoutbox):
-    jam = scene.jam
     with django_capture_on_commit_callbacks(execute=True):
-        jam_times_changed.send(sender=type(jam), jam=jam, changes=[("start", jam.starts_at, jam.starts_at)],
-                               notify=False, by_user=scene.jo)  # fmt: skip
+        _, changes = move_deadline(scene.jam, by_user=scene.jo, notify=False)
 
-    assert (Mailing.objects.count(), mailoutbox) == (0, [])
+    assert len(changes) == 1  # the time really moved, and was logged
+    assert (Mailing.objects.count(), OutboxItem.objects.count(), mailoutbox) == (0, 0, [])
