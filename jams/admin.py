@@ -158,8 +158,8 @@ class JamAdmin(FitsALaptop, admin.ModelAdmin):
         return [(name, times if name == "Times" else options) for name, options in fieldsets]
 
     def save_model(self, request: HttpRequest, obj: Jam, form, change: bool) -> None:
-        # The row as it was, before the form's values are saved over it.
-        before = Jam.objects.filter(pk=obj.pk).first() if change else None
+        # The row as it was, before the form's values are saved over it (read once, by the form).
+        before = form.saved_jam if change else None
         super().save_model(request, obj, form, change)
         # In the admin's transaction: a new title, host, time or zone gets a new share card.
         jam_share_card_record(jam=obj)

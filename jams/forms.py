@@ -6,6 +6,7 @@ from datetime import datetime
 from django import forms
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.forms import AccountCreateForm
 
@@ -95,11 +96,18 @@ class JamAdminForm(JamZoneTimesForm):
         model = Jam
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
 
+    @cached_property
+    def saved_jam(self) -> Jam | None:
+        """The jam's row as saved before this form, read once: for the checks here and for
+        the admin's save to tell which times moved (jams.admin). None for a new jam.
+        First read while cleaning, before the form's values go onto the instance."""
+        return Jam.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+
     def clean_judging_mode(self) -> str:
         """The mode can change only before judging opens (when submissions close, by the
         times saved): after, judges may have scored or compared under the old one."""
         mode = self.cleaned_data["judging_mode"]
-        saved = Jam.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        saved = self.saved_jam
         if saved and mode != saved.judging_mode and timezone.now() >= saved.submissions_close_at:
             raise forms.ValidationError(
                 f"Judging opened on {format_jam_time(saved.submissions_close_at, saved)}, when submissions closed, "

@@ -12,7 +12,9 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jams.models import Jam, JamTimeChange
@@ -226,6 +228,19 @@ def test_a_refused_form_records_no_change_and_keeps_what_was_typed(jam, organize
     jam.refresh_from_db()
     assert jam.submission_deadline == london(2027, 3, 14, 18, 0)
     assert (JamTimeChange.objects.count(), sent) == (0, [])
+
+
+def test_an_admin_save_reads_the_saved_jam_row_once(jam, organizer_client):
+    # The admin reads the jam to edit it (with its counts, another query); the form reads
+    # the row as saved once, for its judging-mode check and for the save to tell which
+    # times moved.
+    with CaptureQueriesContext(connection) as context:
+        post_change(organizer_client, jam, submission_deadline_1="20:00:00")
+
+    by_pk = f'FROM "jams_jam" WHERE "jams_jam"."id" = {jam.pk}'
+    reads = [q["sql"] for q in context.captured_queries if q["sql"].startswith("SELECT") and by_pk in q["sql"]]
+    assert len(reads) == 1, reads
+    assert JamTimeChange.objects.count() == 1
 
 
 # The signal and the checkbox ----------------------------------------------------------------
