@@ -14,6 +14,13 @@ from .models import OutboxItem
 FAILED_WITHIN = timedelta(hours=24)
 
 
+def failed_recently_q(*, now: datetime | None = None) -> Q:
+    """Items that failed or gave up, their last try within FAILED_WITHIN of `now`: the
+    health panel's count and the admin list's "failed" filter it links to."""
+    since = (now or timezone.now()) - FAILED_WITHIN
+    return Q(state__in=[OutboxItem.State.FAILED, OutboxItem.State.GAVE_UP], failed_at__gte=since)
+
+
 @dataclass(frozen=True)
 class OutboxHealth:
     now: datetime
@@ -46,7 +53,7 @@ def outbox_health(*, now: datetime | None = None) -> OutboxHealth:
     now = now or timezone.now()
     since = now - FAILED_WITHIN
     queued = Q(state=OutboxItem.State.QUEUED)
-    failed = Q(state__in=[OutboxItem.State.FAILED, OutboxItem.State.GAVE_UP], failed_at__gte=since)
+    failed = failed_recently_q(now=now)
     figures = OutboxItem.objects.filter(queued | Q(failed_at__gte=since)).aggregate(
         queued=Count("pk", filter=queued),
         failed=Count("pk", filter=failed),
