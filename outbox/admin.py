@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .models import OutboxItem
-from .selectors import FAILED_WITHIN
+from .selectors import failed_recently_q
 from .services import outbox_retry
 
 
@@ -23,10 +23,7 @@ class FailedRecentlyFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "24h":
-            return queryset.filter(
-                state__in=[OutboxItem.State.FAILED, OutboxItem.State.GAVE_UP],
-                failed_at__gte=timezone.now() - FAILED_WITHIN,
-            )
+            return queryset.filter(failed_recently_q())
         return queryset
 
 
@@ -58,6 +55,9 @@ class OutboxItemAdmin(admin.ModelAdmin):
     @admin.display(description="state", ordering="state")
     def status(self, item: OutboxItem) -> str:
         tries = f"{item.tries} tr{'y' if item.tries == 1 else 'ies'}"
+        # "Sat 14 Mar 2026, 17:05 UTC": the project's DATETIME_FORMAT (hackathon/formats) ends
+        # with the zone, and done_at comes from the database in UTC. (jams.times.format_utc
+        # says the same, but the outbox sits below jams and may not import it.)
         when = formats.date_format(item.done_at, "DATETIME_FORMAT") if item.done_at else ""
         return format_html(
             '{}<span class="secondary">{}</span>', item.get_state_display(), " · ".join(filter(None, [tries, when]))

@@ -3,6 +3,9 @@ worker every time still gives up; a retry by an organizer queues it again."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from outbox.models import OutboxItem
@@ -61,3 +64,12 @@ def test_an_organizers_retry_queues_a_given_up_item_and_leaves_a_sent_one(django
     assert count == 1
     assert (gave_up.state, gave_up.tries) == (OutboxItem.State.SENT, 1)
     assert (sent.state, sent.tries) == (OutboxItem.State.SENT, 1)
+
+
+def test_the_admin_list_gives_when_an_item_was_done_in_utc(admin_client):
+    when = datetime(2026, 3, 14, 18, 5, tzinfo=ZoneInfo("Europe/Paris"))
+    _item("tests.outbox_handlers.fine", state=OutboxItem.State.SENT, tries=1, done_at=when)
+
+    html = admin_client.get("/admin/outbox/outboxitem/").content.decode()
+
+    assert "1 try · Sat 14 Mar 2026, 17:05 UTC" in html
