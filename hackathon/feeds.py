@@ -68,7 +68,8 @@ class JamEntriesFeed(Feed):
 
     def items(self, jam: Jam) -> list[Entry]:
         submitted = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).select_related("team", "jam")
-        return list(submitted.order_by("-submitted_at", "-id")[:FEED_ITEMS])
+        # The tracks in one query for all the items (in the tracks' order).
+        return list(submitted.prefetch_related("tracks").order_by("-submitted_at", "-id")[:FEED_ITEMS])
 
     def item_title(self, entry: Entry) -> str:
         return str(entry)
@@ -84,7 +85,11 @@ class JamEntriesFeed(Feed):
         byline = format_html(
             "<p>By {} (team {}){}.</p>", entry.authors, entry.team.name, ", late" if entry.is_late else ""
         )
-        return picture + byline + linebreaks(entry.abstract, autoescape=True)
+        return picture + byline + _tracks_html(entry) + linebreaks(entry.abstract, autoescape=True)
+
+    def item_categories(self, entry: Entry) -> list[str]:
+        # Atom's <category term="...">: a reader can sort or filter the entries by track.
+        return _track_names(entry)
 
     def item_link(self, entry: Entry) -> str:
         return _absolute(entry.get_absolute_url())
@@ -98,6 +103,28 @@ class JamEntriesFeed(Feed):
     def item_updateddate(self, entry: Entry) -> datetime:
         # An entry is new once: edits after submitting don't bring it back to the top.
         return entry.submitted_at
+
+
+def _track_names(entry: Entry) -> list[str]:
+    """The names of the tracks the entry entered, from its prefetched tracks."""
+    return [track.name for track in entry.tracks.all()]
+
+
+def _tracks_text(entry: Entry) -> str:
+    """“track Evals”, “tracks Evals, Interpretability”, or "" in a jam without tracks."""
+    names = _track_names(entry)
+    return f"track{'s' if len(names) > 1 else ''} {', '.join(names)}" if names else ""
+
+
+def _by(entry: Entry) -> str:
+    """“team Winners”, and its tracks if the jam has tracks: “team Winners; track Evals”."""
+    return "; ".join(filter(None, [f"team {entry.team.name}", _tracks_text(entry)]))
+
+
+def _tracks_html(entry: Entry) -> str:
+    """“<p>Tracks: Evals, Interpretability.</p>”, or "" in a jam without tracks."""
+    names = _track_names(entry)
+    return format_html("<p>Track{}: {}.</p>", "s" if len(names) > 1 else "", ", ".join(names)) if names else ""
 
 
 # Announcements ---------------------------------------------------------------------------
@@ -148,6 +175,7 @@ def _winners_by_jam(jams: list[Jam]) -> dict[int, list[Award]]:
     awards = (
         Award.objects.filter(prize__jam__in=jams, entry__state=Entry.State.SUBMITTED)
         .select_related("prize", "entry__team")
+        .prefetch_related("entry__tracks")
         .order_by("prize__order", "prize_id", "id")
     )
     found: dict[int, list[Award]] = defaultdict(list)
@@ -160,9 +188,7 @@ def _results_summary(jam: Jam, awards: list[Award]) -> str:
     intro = format_html("<p>The results of {} are published.</p>", jam.title)
     if not awards:
         return intro
-    rows = format_html_join(
-        "", "<li>{}: {} (team {})</li>", ((a.prize.name, str(a.entry), a.entry.team.name) for a in awards)
-    )
+    rows = format_html_join("", "<li>{}: {} ({})</li>", ((a.prize.name, str(a.entry), _by(a.entry)) for a in awards))
     return intro + format_html("<ul>{}</ul>", rows)
 
 

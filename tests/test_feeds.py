@@ -19,7 +19,7 @@ from judging.services import results_publish
 from submissions.models import Entry
 from submissions.services import EntryFiles, entry_save
 from submissions.thumbnails import thumbnail_url
-from tests.factories import EntryFactory, JamFactory, PrizeFactory, TeamFactory
+from tests.factories import EntryFactory, JamFactory, PrizeFactory, TeamFactory, TrackFactory
 from tests.files import upload
 from tests.public_data import private_scene
 from tests.querycount import count_queries
@@ -162,6 +162,37 @@ def test_the_entries_feed_runs_the_same_queries_for_1_and_50_entries(running_jam
     assert one == fifty
 
 
+def test_an_entry_names_its_tracks_in_its_item(running_jam):
+    evals, interp = TrackFactory(jam=running_jam, name="Evals"), TrackFactory(jam=running_jam, name="Interp")
+    EntryFactory(team__jam=running_jam, title="Both").tracks.set([interp, evals])
+    EntryFactory(team__jam=running_jam, title="One").tracks.set([evals])
+    EntryFactory(team__jam=running_jam, title="None")
+
+    items = {
+        item.findtext(f"{ATOM}title"): item
+        for item in atom(f"/jams/{running_jam.slug}/entries.atom").iter(f"{ATOM}entry")
+    }
+
+    categories = {title: [c.get("term") for c in item.iter(f"{ATOM}category")] for title, item in items.items()}
+    assert categories == {"Both": ["Evals", "Interp"], "One": ["Evals"], "None": []}
+    assert "<p>Tracks: Evals, Interp.</p>" in items["Both"].findtext(f"{ATOM}summary")
+    assert "<p>Track: Evals.</p>" in items["One"].findtext(f"{ATOM}summary")
+    assert "Track" not in items["None"].findtext(f"{ATOM}summary")
+
+
+def test_the_entries_feed_with_tracks_runs_the_same_queries_for_1_and_50_entries(running_jam):
+    url = f"/jams/{running_jam.slug}/entries.atom"
+    track = TrackFactory(jam=running_jam)
+    EntryFactory(team__jam=running_jam).tracks.set([track])
+    one = count_queries(lambda: get(url))
+    for i in range(49):
+        EntryFactory(team__jam=running_jam).tracks.set([track, TrackFactory(jam=running_jam, name=f"Extra {i}")])
+    fifty = count_queries(lambda: get(url))
+
+    assert len(titles(atom(url))) == 50
+    assert one == fifty
+
+
 # Announcements ----------------------------------------------------------------------------------
 
 
@@ -185,6 +216,16 @@ def test_published_results_are_announced_with_their_winners_at_once(judged_jam, 
         assert item.find(f"{ATOM}link").get("href").endswith(f"/jams/{judged_jam.slug}/results/")
         summary = item.findtext(f"{ATOM}summary")
         assert "<li>First place: Winning Entry (team Winners)</li>" in summary
+
+
+def test_announced_winners_name_their_tracks(judged_jam):
+    winner = Entry.objects.get(title="Winning Entry")
+    winner.tracks.set([TrackFactory(jam=judged_jam, name="Hardware")])
+    results_publish(jam=judged_jam)
+
+    [item] = atom("/feeds/announcements.atom").iter(f"{ATOM}entry")
+
+    assert "<li>First place: Winning Entry (team Winners; track Hardware)</li>" in item.findtext(f"{ATOM}summary")
 
 
 def test_results_not_published_are_not_announced(judged_jam):
@@ -226,7 +267,9 @@ def test_announcements_merge_every_source_newest_first(judged_jam, monkeypatch):
 def test_the_announcements_feed_runs_the_same_queries_for_1_and_50_jams():
     def publish_one():
         jam = JamFactory.judging()
-        PrizeFactory(jam=jam).awards.create(entry=EntryFactory(team__jam=jam))
+        entry = EntryFactory(team__jam=jam)
+        entry.tracks.set([TrackFactory(jam=jam)])
+        PrizeFactory(jam=jam).awards.create(entry=entry)
         results_publish(jam=jam)
 
     publish_one()
