@@ -64,12 +64,15 @@ def test_organizer_moves_the_deadline_and_everyone_sees_and_hears_of_it(
     assert sorted(m["To"] for m in messages) == ["ada@example.com", "bob@example.com"]
     assert {m["Subject"] for m in messages} == {"Tokyo Alignment Jam: the deadline moved"}
 
+    # Each time in the jam's zone and, added by static/js/local-time.js, in the visitor's.
     moved = (
-        "Submission deadline moved from Sun 14 Mar 2027, 18:00 Asia/Tokyo (UTC+9) "
+        "Submission deadline moved from Sun 14 Mar 2027, 18:00 Asia/Tokyo (UTC+9)"
+        " · your time: Sun 14 Mar 2027, 10:00 Europe/Paris (UTC+1) "
         "to Sun 14 Mar 2027, 20:00 Asia/Tokyo (UTC+9)"
+        " · your time: Sun 14 Mar 2027, 12:00 Europe/Paris (UTC+1)"
     )
     for name, viewport in (("laptop", LAPTOP), ("phone", PHONE)):
-        context = browser.new_context(viewport=viewport, locale="en-GB")
+        context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/Paris")
         visitor = context.new_page()
         try:
             visitor.goto(base + jam.get_absolute_url())
