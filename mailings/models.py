@@ -34,7 +34,10 @@ class Mailing(models.Model):
     )
     subject = models.CharField(max_length=200)
     body = models.TextField(
-        help_text="Markdown. Placeholders: {{ name }}, {{ jam }}, {{ deadline_local }} (in the jam's time zone)."
+        help_text=(
+            "Markdown. Placeholders: {{ name }}, {{ jam }}, "
+            "{{ deadline_local }} (the deadline in the jam's time zone and in UTC)."
+        )
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
