@@ -275,6 +275,11 @@ class Skip(models.Model):
     judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="skips")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="skips")
     reason = models.CharField(max_length=10, choices=Reason.choices)
+    # What an undo puts back: the entry the judge had seen before (their `previous`, which
+    # sending them on may clear), and whether this skip recorded their conflict (none was
+    # recorded before it), which the undo then takes back too.
+    previous = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -33,18 +33,26 @@ class PairwisePage:
     previous: Entry | None  # the entry the judge saw before: choice A
     current: Entry | None  # the entry the judge is sent to now: choice B
     comparisons_made: int
-    undo_until: datetime | None  # the last vote can be undone until then
+    undo_until: datetime | None  # the last vote or skip can be undone until then
+
+
+def last_choice(*, judge: Judge) -> Comparison | Skip | None:
+    """The judge's last vote or skip, whichever was made last (by time, then id): what an
+    undo takes back. Two queries."""
+    vote = Comparison.objects.filter(judge=judge).order_by("-created_at", "-id").first()
+    skip = Skip.objects.filter(judge=judge).select_related("entry").order_by("-created_at", "-id").first()
+    return max((c for c in (vote, skip) if c), key=lambda choice: (choice.created_at, choice.pk), default=None)
 
 
 def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
-    """What the judge's page shows. Two queries, however many entries the jam has."""
+    """What the judge's page shows. Three queries, however many entries the jam has."""
     now = now or timezone.now()
     state = (
         PairwiseJudge.objects.filter(judge=judge)
         .select_related("previous__team", "current__team", "previous__jam", "current__jam")
         .first()
     )
-    last = Comparison.objects.filter(judge=judge).order_by("-id").only("created_at").first()
+    last = last_choice(judge=judge)
     undo_until = last.created_at + UNDO_WINDOW if last and last.created_at + UNDO_WINDOW > now else None
     if state is None:
         return PairwisePage(previous=None, current=None, comparisons_made=0, undo_until=undo_until)

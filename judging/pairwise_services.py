@@ -32,6 +32,7 @@ from .pairwise_selectors import (
     UNDO_WINDOW,
     annotator_of,
     item_of,
+    last_choice,
     pair_compared,
     pair_refusal,
     pairwise_candidates,
@@ -178,9 +179,14 @@ def pairwise_skip(*, judge: Judge, entry_id: int, reason: str, now: datetime | N
         raise NotAllowed("Say why you're skipping this entry. Nothing was recorded.")
     if state.current_id != entry_id:
         raise NotAllowed(STALE)
-    skip = Skip.objects.create(judge=judge, entry_id=entry_id, reason=reason, created_at=now)
+    recused = False
     if reason == Skip.Reason.CONFLICT:
-        Conflict.objects.get_or_create(judge=judge, entry_id=entry_id, defaults={"source": Conflict.Source.RECUSED})
+        _conflict, recused = Conflict.objects.get_or_create(
+            judge=judge, entry_id=entry_id, defaults={"source": Conflict.Source.RECUSED}
+        )
+    skip = Skip.objects.create(
+        judge=judge, entry_id=entry_id, reason=reason, previous_id=state.previous_id, recused=recused, created_at=now
+    )
     previous = Entry.objects.filter(pk=state.previous_id).first() if state.previous_id else None
     _send_on(judge, state, previous)
     state.save()
@@ -188,17 +194,29 @@ def pairwise_skip(*, judge: Judge, entry_id: int, reason: str, now: datetime | N
 
 
 @transaction.atomic
-def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison:
-    """Take back the judge's last vote, within a minute of it: the vote goes, the figures
-    are recomputed without it, and the judge is back at that pair."""
+def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison | Skip:
+    """Take back the judge's last vote or skip, whichever came last, within a minute of it,
+    and put the judge back where they were before it. Returns what was undone."""
     now = now or timezone.now()
     jam, state = _lock(judge, now)
-    vote = Comparison.objects.filter(judge=judge).order_by("-id").first()
-    if vote is None:
-        raise NotAllowed("You haven't voted yet, so there is nothing to undo.")
-    if now > vote.created_at + UNDO_WINDOW:
-        cast = format_jam_time(vote.created_at, jam)
-        raise NotAllowed(f"A vote can be undone for one minute after it's cast; your last was cast {cast}.")
+    last = last_choice(judge=judge)
+    if last is None:
+        raise NotAllowed("You haven't voted or skipped an entry yet, so there is nothing to undo.")
+    if now > last.created_at + UNDO_WINDOW:
+        made = format_jam_time(last.created_at, jam)
+        if isinstance(last, Skip):
+            raise NotAllowed(f"A skip can be undone for one minute after it; your last was at {made}.")
+        raise NotAllowed(f"A vote can be undone for one minute after it's cast; your last was cast {made}.")
+    if isinstance(last, Skip):
+        _skip_undo(state, last)
+    else:
+        _vote_undo(jam, state, last)
+    return last
+
+
+def _vote_undo(jam: Jam, state: PairwiseJudge, vote: Comparison) -> None:
+    """The vote goes, the figures are recomputed without it, and the judge is back at that
+    pair; the entry they were sent on to is one visit fewer."""
     if state.current_id and state.current_id not in (vote.winner_id, vote.loser_id):
         PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
     first, second = (vote.winner_id, vote.loser_id) if vote.winner_first else (vote.loser_id, vote.winner_id)
@@ -207,7 +225,19 @@ def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison:
     state.comparisons_made = max(state.comparisons_made - 1, 0)
     state.save()
     pairwise_recompute(jam=jam)
-    return vote
+
+
+def _skip_undo(state: PairwiseJudge, skip: Skip) -> None:
+    """The skip goes, with the conflict it recorded (not one recorded before it), and the
+    judge is back at the skipped entry, their previous one as it was; the entry they were
+    sent on to is one visit fewer. No vote changed, so the figures stand."""
+    if state.current_id and state.current_id != skip.entry_id:
+        PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
+    if skip.recused:
+        Conflict.objects.filter(judge_id=skip.judge_id, entry_id=skip.entry_id, source=Conflict.Source.RECUSED).delete()
+    skip.delete()
+    state.previous_id, state.current_id = skip.previous_id, skip.entry_id
+    state.save()
 
 
 def pairwise_recompute(*, jam: Jam) -> None:

@@ -314,8 +314,12 @@ def pairwise_skip_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def pairwise_undo_view(request: HttpRequest, slug: str) -> HttpResponse:
     def action(judge: Judge, ids: dict) -> str:
-        vote = pairwise_undo(judge=judge)
-        return f"Your vote on “{vote.winner.title}” and “{vote.loser.title}” is undone: vote again."
+        undone = pairwise_undo(judge=judge)
+        if isinstance(undone, Skip):
+            if undone.recused:
+                return f"Your conflict with “{undone.entry.title}” is taken back: you're back at it."
+            return f"Your skip of “{undone.entry.title}” is undone: you're back at it."
+        return f"Your vote on “{undone.winner.title}” and “{undone.loser.title}” is undone: vote again."
 
     return _pairwise_post(request, slug, action)
 

@@ -1,6 +1,6 @@
 """Pairwise judging on a phone (390 by 844, Chromium): a judge is sent from entry to entry,
 makes five comparisons always preferring the entry with the lower table number, skips one
-team that isn't there; the organizer publishes; the public ranking follows the votes."""
+team that isn't there (undoing the skip once); the organizer publishes; the public ranking follows the votes."""
 
 from __future__ import annotations
 
@@ -60,6 +60,12 @@ def test_judge_compares_on_a_phone_and_results_follow_the_votes(live_server, bro
                 for button in ("pairwise-choose-previous", "pairwise-skip-absent", "pairwise-skip-conflict"):
                     assert page.get_by_test_id(button).bounding_box()["height"] >= 44
                 absent = table_of(page, "current")
+                page.get_by_test_id("pairwise-skip-absent").click()
+                expect(page.get_by_text("its team wasn't there")).to_be_visible()
+                # Undone (they were there after all), then skipped for good.
+                page.get_by_test_id("pairwise-undo").click()
+                expect(page.get_by_text("is undone: you're back at it")).to_be_visible()
+                assert table_of(page, "current") == absent
                 page.get_by_test_id("pairwise-skip-absent").click()
                 expect(page.get_by_text("its team wasn't there")).to_be_visible()
                 skipped += 1

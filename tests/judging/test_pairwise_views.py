@@ -12,16 +12,17 @@ from django.utils import timezone
 
 from jams.models import Jam
 from judging import crowd_bt
-from judging.models import Comparison, PairwiseEntry, PairwiseJudge
-from judging.pairwise_services import pairwise_next
+from judging.models import Comparison, Conflict, PairwiseEntry, PairwiseJudge, Skip
+from judging.pairwise_services import pairwise_next, pairwise_skip
 from judging.services import results_publish
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, UserFactory
 from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
-# The judge's page: session, user, jam, judge, their state with both entries, their last vote.
-PAGE_QUERIES = 6
+# The judge's page: session, user, jam, judge, their state with both entries, their last
+# vote and their last skip (the undo button is for the later of the two).
+PAGE_QUERIES = 7
 # A vote: the page's first four, the jam's lock, the checks, the vote, the figures, the
 # choice of the next entry, the state; then the message's titles come from the same rows.
 VOTE_QUERIES = 29  # one of them the judge's votes, to re-read their reliability for the next pair
@@ -70,7 +71,57 @@ def test_page_walks_to_a_pair_and_votes(client, jam, judge):
     assert Comparison.objects.get().winner == a
     assert texts(response) == ["Recorded: “Alpha” was better than “Beta”."]
     assert "1 comparison made" in client.get(url(jam)).text
-    assert "Undo my last vote" in client.get(url(jam)).text
+    assert "Undo my last choice" in client.get(url(jam)).text
+
+
+def test_undo_a_skip_from_the_page(client, jam, judge):
+    EntryFactory(team__jam=jam, title="Alpha")
+    EntryFactory(team__jam=jam, title="Beta")
+    EntryFactory(team__jam=jam, title="Gamma")
+    client.force_login(judge.user)
+    state = pairwise_next(judge=judge, current_id=None)
+    state = pairwise_next(judge=judge, current_id=state.current_id)
+    before = (state.previous_id, state.current_id)
+    assert "Undo my last choice" not in client.get(url(jam)).text
+    client.post(url(jam, "pairwise_skip"), {"entry": state.current_id, "reason": "absent"})
+    assert "Undo my last choice (for a minute after it)" in client.get(url(jam)).text
+
+    response = client.post(url(jam, "pairwise_undo"))
+
+    assert texts(response) == [f"Your skip of “{state.current.title}” is undone: you're back at it."]
+    state = PairwiseJudge.objects.get(judge=judge)
+    assert (state.previous_id, state.current_id) == before
+    assert not Skip.objects.exists()
+
+
+def test_undo_a_conflict_skip_from_the_page(client, jam, judge):
+    EntryFactory.create_batch(3, team__jam=jam)
+    client.force_login(judge.user)
+    state = pairwise_next(judge=judge, current_id=None)
+    client.post(url(jam, "pairwise_skip"), {"entry": state.current_id, "reason": "conflict"})
+    client.get(url(jam))  # its message shown
+
+    response = client.post(url(jam, "pairwise_undo"))
+
+    assert texts(response) == [f"Your conflict with “{state.current.title}” is taken back: you're back at it."]
+    assert not Conflict.objects.exists()
+    assert PairwiseJudge.objects.get(judge=judge).current_id == state.current_id
+
+
+def test_another_judge_cannot_undo_yours(client, jam, judge):
+    EntryFactory.create_batch(3, team__jam=jam)
+    state = pairwise_next(judge=judge, current_id=None)
+    pairwise_skip(judge=judge, entry_id=state.current_id, reason=Skip.Reason.CONFLICT)
+    after_skip = PairwiseJudge.objects.filter(judge=judge).values_list("previous_id", "current_id").get()
+    other = JudgeFactory(jam=jam)
+    client.force_login(other.user)
+
+    response = client.post(url(jam, "pairwise_undo"))
+
+    assert texts(response) == ["You haven't voted or skipped an entry yet, so there is nothing to undo."]
+    assert list(Skip.objects.values_list("judge_id", "entry_id")) == [(judge.pk, state.current_id)]
+    assert list(Conflict.objects.values_list("judge_id", "entry_id")) == [(judge.pk, state.current_id)]
+    assert PairwiseJudge.objects.filter(judge=judge).values_list("previous_id", "current_id").get() == after_skip
 
 
 def test_vote_on_another_pair_shows_why_and_saves_nothing(client, jam, judge):

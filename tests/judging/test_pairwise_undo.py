@@ -1,0 +1,200 @@
+"""Undo in pairwise judging takes back the judge's last choice, a vote or a skip, within a
+minute of it, and puts them back where they were before it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jams.models import Jam, Track
+from jams.times import format_jam_time
+from judging.models import Comparison, Conflict, PairwiseEntry, PairwiseJudge, Skip
+from judging.pairwise_services import pairwise_next, pairwise_skip, pairwise_undo, pairwise_vote
+from judging.services import NotAllowed
+from tests.factories import EntryFactory, JamFactory, JudgeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def jam():
+    return JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
+
+
+@pytest.fixture
+def judge(jam):
+    return JudgeFactory(jam=jam)
+
+
+@pytest.fixture
+def entries(jam):
+    return [EntryFactory(team__jam=jam, title=f"Entry {i}") for i in range(5)]
+
+
+def state_of(judge) -> PairwiseJudge:
+    return PairwiseJudge.objects.get(judge=judge)
+
+
+def place(judge) -> tuple:
+    state = state_of(judge)
+    return state.previous_id, state.current_id, state.comparisons_made
+
+
+def times_seen(jam) -> dict[int, int]:
+    """How many times judges were sent to each entry (entries never sent to left out)."""
+    rows = PairwiseEntry.objects.filter(entry__jam=jam, times_seen__gt=0).values_list("entry_id", "times_seen")
+    return dict(rows)
+
+
+def start_pair(judge) -> PairwiseJudge:
+    state = pairwise_next(judge=judge, current_id=None)
+    return pairwise_next(judge=judge, current_id=state.current_id)
+
+
+def vote_for_first(judge, now) -> Comparison:
+    state = state_of(judge)
+    return pairwise_vote(
+        judge=judge, first_id=state.previous_id, second_id=state.current_id, winner_id=state.previous_id, now=now
+    )
+
+
+def test_undo_an_absent_skip_puts_the_judge_back_at_the_entry(judge, entries):
+    start_pair(judge)
+    now = timezone.now()
+    vote_for_first(judge, now)
+    before, seen = place(judge), times_seen(judge.jam)
+    skipped = before[1]
+    pairwise_skip(judge=judge, entry_id=skipped, reason=Skip.Reason.ABSENT, now=now + timedelta(seconds=5))
+    assert place(judge)[1] not in (skipped, None)
+
+    undone = pairwise_undo(judge=judge, now=now + timedelta(seconds=30))
+
+    assert (undone.entry_id, undone.reason) == (skipped, Skip.Reason.ABSENT)
+    assert place(judge) == before
+    assert not Skip.objects.exists()
+    assert times_seen(judge.jam) == seen  # the entry sent on to is one visit fewer, the skipped one as it was
+    assert Comparison.objects.count() == 1  # the vote before the skip stands
+
+
+def test_undo_a_skip_restores_the_previous_entry_sending_on_had_cleared(jam, judge):
+    """Nothing else in the track pairs with the robot, so the skip sent the judge to a
+    fresh start (no previous entry); the undo puts the robot back as their previous."""
+    hardware, software = Track.objects.create(jam=jam, name="Hardware"), Track.objects.create(jam=jam, name="Software")
+    robot, drone = EntryFactory(team__jam=jam, title="Robot"), EntryFactory(team__jam=jam, title="Drone")
+    app = EntryFactory(team__jam=jam, title="App")
+    robot.tracks.add(hardware)
+    drone.tracks.add(hardware)
+    app.tracks.add(software)
+    PairwiseJudge.objects.create(judge=judge, previous=robot, current=drone, alpha=10, beta=1)
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=drone.pk, reason=Skip.Reason.ABSENT, now=now)
+    previous, current, _ = place(judge)
+    assert previous is None and current in (robot.pk, app.pk)
+
+    pairwise_undo(judge=judge, now=now + timedelta(seconds=59))
+
+    assert place(judge) == (robot.pk, drone.pk, 0)
+    # And the pair can be voted on.
+    pairwise_vote(judge=judge, first_id=robot.pk, second_id=drone.pk, winner_id=drone.pk)
+
+
+def test_undo_a_conflict_skip_takes_back_the_recusal(judge, entries):
+    start_pair(judge)
+    before = place(judge)
+    conflicted = before[1]
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=conflicted, reason=Skip.Reason.CONFLICT, now=now)
+    assert Conflict.objects.filter(judge=judge, entry_id=conflicted).exists()
+
+    pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    assert not Conflict.objects.exists()
+    assert not Skip.objects.exists()
+    assert place(judge) == before
+    # The entry can be judged again: the pair is voted on.
+    vote = vote_for_first(judge, now + timedelta(seconds=20))
+    assert conflicted in (vote.winner_id, vote.loser_id)
+
+
+def test_undo_a_conflict_skip_keeps_a_recusal_made_before_it(judge, entries):
+    start_pair(judge)
+    conflicted = place(judge)[1]
+    Conflict.objects.create(judge=judge, entry_id=conflicted, source=Conflict.Source.RECUSED)
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=conflicted, reason=Skip.Reason.CONFLICT, now=now)
+
+    pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    assert list(Conflict.objects.values_list("entry_id", flat=True)) == [conflicted]
+    assert not Skip.objects.exists()
+
+
+@pytest.mark.parametrize("reason", [Skip.Reason.ABSENT, Skip.Reason.CONFLICT])
+def test_undo_a_skip_refused_after_a_minute(judge, entries, reason):
+    start_pair(judge)
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=place(judge)[1], reason=reason, now=now)
+    before = (
+        place(judge),
+        times_seen(judge.jam),
+        list(Skip.objects.values_list("pk", "entry_id")),
+        list(Conflict.objects.values_list("pk", "entry_id")),
+    )
+
+    with pytest.raises(NotAllowed) as refused:
+        pairwise_undo(judge=judge, now=now + timedelta(seconds=61))
+
+    made = format_jam_time(now, judge.jam)
+    assert refused.value.message == f"A skip can be undone for one minute after it; your last was at {made}."
+
+    after = (
+        place(judge),
+        times_seen(judge.jam),
+        list(Skip.objects.values_list("pk", "entry_id")),
+        list(Conflict.objects.values_list("pk", "entry_id")),
+    )
+    assert after == before
+
+
+def test_undo_takes_back_a_skip_made_after_a_vote_then_the_vote(judge, entries):
+    start_pair(judge)
+    now = timezone.now()
+    vote_for_first(judge, now)
+    after_vote = place(judge)
+    pairwise_skip(judge=judge, entry_id=after_vote[1], reason=Skip.Reason.ABSENT, now=now + timedelta(seconds=5))
+
+    first = pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    assert isinstance(first, Skip)
+    assert Comparison.objects.count() == 1
+    assert place(judge) == after_vote
+
+    second = pairwise_undo(judge=judge, now=now + timedelta(seconds=15))
+
+    assert isinstance(second, Comparison)
+    assert not Comparison.objects.exists()
+
+
+def test_undo_takes_back_a_vote_made_after_a_skip(judge, entries):
+    start_pair(judge)
+    now = timezone.now()
+    skipped = place(judge)[1]
+    pairwise_skip(judge=judge, entry_id=skipped, reason=Skip.Reason.ABSENT, now=now)
+    after_skip = place(judge)
+    vote_for_first(judge, now + timedelta(seconds=5))
+
+    undone = pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    assert isinstance(undone, Comparison)
+    assert not Comparison.objects.exists()
+    assert list(Skip.objects.values_list("entry_id", flat=True)) == [skipped]
+    assert place(judge) == after_skip
+
+
+def test_undo_with_nothing_to_undo_says_so(judge, entries):
+    start_pair(judge)
+
+    with pytest.raises(NotAllowed, match="You haven't voted or skipped an entry yet"):
+        pairwise_undo(judge=judge)
