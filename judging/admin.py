@@ -131,6 +131,31 @@ class JudgeAddForm(forms.ModelForm):
     class Meta:
         model = Judge
         fields = ["jam", "max_entries"]
+        widgets = {"tracks": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tracks" in self.fields:
+            # No jam is chosen yet: every jam's tracks, each named with its jam (only the
+            # jam's own when the page was opened for one, ?jam=<id>); clean() holds them to it.
+            tracks = Track.objects.select_related("jam").order_by("jam__title", "jam_id", "order", "id")
+            jam_id = self.initial.get("jam")
+            if not self.is_bound and str(jam_id).isdigit():
+                tracks = tracks.filter(jam_id=jam_id)
+            self.fields["tracks"].queryset = tracks
+            self.fields["tracks"].label_from_instance = lambda track: f"{track.jam.title} — {track.name}"
+
+    def clean(self):
+        cleaned = super().clean()
+        jam, tracks = cleaned.get("jam"), cleaned.get("tracks") or []
+        foreign = [track for track in tracks if jam and track.jam_id != jam.pk]
+        if foreign:
+            self.add_error(
+                "tracks",
+                f"“{foreign[0].name}” is a track of {foreign[0].jam.title}, not of {jam.title}: "
+                "pick tracks of the judge's jam, or none.",
+            )
+        return cleaned
 
 
 class JudgeChangeForm(forms.ModelForm):
@@ -251,10 +276,15 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["jam", "email", "display_name", "max_entries"]
+            jam_id = request.GET.get("jam", "")
+            tracks = Track.objects.filter(jam_id=jam_id) if jam_id.isdigit() else Track.objects.all()
+            limit = ["tracks"] if tracks.exists() else []
+            return ["jam", "email", "display_name", "max_entries", *limit]
         return ["jam", "user", "max_entries", "tracks", "excluded_from_results", "removed_at"]
 
     def save_related(self, request, form, formsets, change):
+        if not change:
+            return  # save_model added the judge and their tracks through the services
         super().save_related(request, form, formsets, change)
         if change and "tracks" in form.changed_data:
             # Entries outside the new tracks, not reviewed yet, go to other judges.
@@ -270,8 +300,11 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
                 display_name=form.cleaned_data["display_name"],
                 max_entries=form.cleaned_data["max_entries"],
             )
+            if tracks := list(form.cleaned_data.get("tracks") or []):
+                # As on the judge's page: assignments, if made, stay inside the tracks.
+                judge_tracks_set(judge=judge, tracks=tracks)
         except ValidationError as error:
-            # The form was valid; the service refused (already a judge). Say why.
+            # The form was valid; a service refused (already a judge). Say why.
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             raise _AbortSave from None
         obj.pk = judge.pk

@@ -3,12 +3,14 @@ the entry list filtered by track."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
 from django.test import Client
 
-from judging.models import Assignment
+from accounts.models import User
+from judging.models import Assignment, Judge
 from judging.services import assignments_make
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, TrackFactory, UserFactory
 
@@ -65,6 +67,66 @@ def test_judge_page_refuses_another_jams_track(admin_client, judging_jam):
 
     assert response.status_code == 200
     assert judge.tracks.count() == 0
+
+
+def test_add_judge_form_offers_tracks_and_limits_the_new_judge(
+    admin_client, judging_jam, django_capture_on_commit_callbacks
+):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    TrackFactory(jam=JamFactory(title="Other Jam"), name="Elsewhere")
+    JudgeFactory(jam=judging_jam)
+    EntryFactory(team__jam=judging_jam, title="Robot").tracks.set([hardware])
+    EntryFactory(team__jam=judging_jam, title="App").tracks.set([software])
+    assignments_make(jam=judging_jam)  # two reviews an entry, one judge: a gap on each entry
+
+    page = text(admin_client.get("/admin/judging/judge/add/"))
+    own_jam_page = text(admin_client.get(f"/admin/judging/judge/add/?jam={judging_jam.pk}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/judging/judge/add/",
+            {
+                "jam": judging_jam.pk,
+                "email": "new@example.com",
+                "display_name": "",
+                "max_entries": "",
+                "tracks": [software.pk],
+            },
+        )
+
+    assert "Limit to tracks" in page
+    assert 'type="checkbox" name="tracks"' in page
+    assert f"{judging_jam.title} — Hardware" in page and "Other Jam — Elsewhere" in page
+    assert f"{judging_jam.title} — Software" in own_jam_page and "Elsewhere" not in own_jam_page
+    assert response.status_code == 302
+    judge = Judge.objects.get(user__email="new@example.com")
+    assert list(judge.tracks.all()) == [software]
+    # Assigned already: the new judge fills the gap in their track only (judge_tracks_set).
+    assert list(Assignment.objects.filter(judge=judge).values_list("entry__title", flat=True)) == ["App"]
+
+
+def test_add_judge_with_another_jams_track_is_refused_and_nothing_saved(admin_client, judging_jam, mailoutbox):
+    TrackFactory(jam=judging_jam, name="Hardware")
+    foreign = TrackFactory(jam=JamFactory(title="Other Jam"), name="Elsewhere")
+
+    response = admin_client.post(
+        "/admin/judging/judge/add/",
+        {
+            "jam": judging_jam.pk,
+            "email": "new@example.com",
+            "display_name": "Neel",
+            "max_entries": "3",
+            "tracks": [foreign.pk],
+        },
+    )
+
+    html = text(response)
+    assert response.status_code == 200
+    assert f"“Elsewhere” is a track of Other Jam, not of {judging_jam.title}: pick tracks of the judge's jam" in html
+    assert 'value="new@example.com"' in html and 'value="Neel"' in html  # what was typed is kept
+    assert re.search(rf'<input type="checkbox" name="tracks" value="{foreign.pk}"[^>]* checked>', html)
+    assert not Judge.objects.exists()
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert mailoutbox == []
 
 
 def test_prize_inline_on_the_jam_page_offers_the_jams_tracks(admin_client, judging_jam):
