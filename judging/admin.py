@@ -217,7 +217,7 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
         if not judge.user.email_verified:
             states.append("email not confirmed")
         if judge.excluded_from_results:
-            states.append("reviews left out of the results")
+            states.append(f"{'votes' if judge.jam.pairwise else 'reviews'} left out of the results")
         return ", ".join(states) or "judging"
 
     @admin.action(description="Remove from judging (their reviews stay; unreviewed entries go to others)")
@@ -236,17 +236,19 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
             judge_reinstate(judge=judge)
         self.message_user(request, "Reinstated. Assign judges on the jam to give them entries again.")
 
-    @admin.action(description="Leave their reviews out of the results")
+    @admin.action(description="Leave their reviews or votes out of the results")
     def exclude_from_results(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
-        for judge in queryset.select_related("jam"):
+        judges = list(queryset.select_related("jam"))
+        for judge in judges:
             judge_results_exclude(judge=judge, excluded=True)
-        self.message_user(request, "Their reviews are kept but no longer count in the results.")
+        self.message_user(request, f"Their {_judged_by(judges)} are kept but no longer count in the results.")
 
-    @admin.action(description="Count their reviews in the results again")
+    @admin.action(description="Count their reviews or votes in the results again")
     def count_in_results(self, request: HttpRequest, queryset: QuerySet[Judge]) -> None:
-        for judge in queryset.select_related("jam"):
+        judges = list(queryset.select_related("jam"))
+        for judge in judges:
             judge_results_exclude(judge=judge, excluded=False)
-        self.message_user(request, "Their reviews count in the results again.")
+        self.message_user(request, f"Their {_judged_by(judges)} count in the results again.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Judge]:
         return (
@@ -321,6 +323,12 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
 
 class _AbortSave(Exception):
     pass
+
+
+def _judged_by(judges: list[Judge]) -> str:
+    """What these judges judged with: reviews (rubric jams), votes (pairwise), or both."""
+    kinds = {"votes" if judge.jam.pairwise else "reviews" for judge in judges}
+    return " or ".join(sorted(kinds)) or "reviews or votes"
 
 
 class ConflictForm(forms.ModelForm):

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.messages import get_messages
 
 from jams.models import Jam
 from judging.models import Comparison, PairwiseEntry
@@ -86,10 +87,37 @@ def test_leaving_a_judge_out_recomputes_without_their_votes(client, organizer, v
     )
 
     assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Their votes are kept but no longer count in the results."
+    ]
     assert any(mu != 0 for mu in before.values())
     assert set(PairwiseEntry.objects.values_list("mu", flat=True)) == {0.0}
     rows = client.get(f"/admin/jams/jam/{jam.pk}/results/").context["rows"]
     assert all(row.figures.rank is None for row, _ in rows)
+    judges_list = client.get("/admin/judging/judge/", {"jam__id__exact": jam.pk}).text
+    assert judges_list.count("votes left out of the results") == 2
+
+
+def test_judge_actions_name_reviews_or_votes_by_the_judges_jams(client, organizer, voted):
+    _jam, _entries, judges = voted
+    reviewer = JudgeFactory(jam=JamFactory.judging())
+    actions = client.get("/admin/judging/judge/").text
+    assert "Leave their reviews or votes out of the results" in actions
+    assert "Count their reviews or votes in the results again" in actions
+
+    response = client.post(
+        "/admin/judging/judge/", {"action": "count_in_results", "_selected_action": [judges[0].pk, reviewer.pk]}
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Their reviews or votes count in the results again."
+    ]
+    client.get("/admin/judging/judge/")  # the message shown
+    response = client.post(
+        "/admin/judging/judge/", {"action": "exclude_from_results", "_selected_action": [reviewer.pk]}
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Their reviews are kept but no longer count in the results."
+    ]
 
 
 def test_judges_list_shows_comparisons_made_in_a_pairwise_jam(client, organizer, voted):
