@@ -138,6 +138,9 @@ def celery_worker(celery_worker_process, transactional_db, redis_url, s3_storage
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = redis_url
     yield celery_worker_process
+    queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
+    if not services.wait_for_worker_idle(celery_app, broker_url=redis_url, queue=queue):
+        pytest.fail("the Celery worker was still busy 60 s after the test; its tables cannot be emptied")
     celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
 
 

@@ -343,6 +343,10 @@ def database_url_for(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}:{port}/{quote(name)}"
 
 
+def worker_name() -> str:
+    return f"test-worker-{os.getpid()}@{socket.gethostname()}"
+
+
 def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str, pool: str = "solo") -> subprocess.Popen:
     executable = BIN / "celery"
     if not executable.exists():
@@ -352,7 +356,7 @@ def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str, pool
         [
             str(executable), "-A", "hackathon", "worker", f"--pool={pool}", "--concurrency=1",
             "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"test-worker-{os.getpid()}@%h",
+            "-n", worker_name(),
         ],
         cwd=ROOT,
         env=env,
@@ -369,3 +373,28 @@ def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str, pool
         tail = log_path.read_text(errors="replace")[-2000:]
         service_missing(f"the Celery worker did not become ready; its log ends:\n{tail}")
     return process
+
+
+def wait_for_worker_idle(app, *, broker_url: str, queue: str, timeout: float = 60) -> bool:
+    """Wait until the worker has nothing waiting in its queue, prefetched or running.
+
+    Called before a test's tables are emptied: a job the test set off and did not wait for
+    (a share card drawn after the thumbnails it waited for) holds rows in a transaction,
+    and the flush's TRUNCATE, locking table after table, can deadlock with it. The solo
+    pool answers control messages only between jobs, so an answer means none is running."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+
+    def idle() -> bool:
+        if client.llen(queue):
+            return False
+        with app.connection_for_write(broker_url) as connection:
+            inspect = app.control.inspect(destination=[worker_name()], timeout=1, connection=connection)
+            replies = inspect.reserved() or {}
+        return worker_name() in replies and not replies[worker_name()]
+
+    try:
+        return wait_until(idle, timeout=timeout, interval=0.2)
+    finally:
+        client.close()

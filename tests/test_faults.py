@@ -116,6 +116,9 @@ def test_submit_while_the_broker_is_down_succeeds_and_the_files_and_email_follow
     (message,) = smtp_sink.wait_for(1, timeout=30)
     assert message["To"] == "arthur@example.com"
     assert wait_until(lambda: _all_done(items), timeout=60)
+    # The thumbnails' job records the share card anew (it shows the thumbnail): done too.
+    assert wait_until(lambda: _all_done(OutboxItem.objects.filter(jam=running_jam)), timeout=60)
+    assert OutboxItem.objects.filter(jam=running_jam).count() == 5
     entry.refresh_from_db()
     assert entry.thumbnails_ready
     assert entry.slide_pages
@@ -343,3 +346,22 @@ def test_a_worker_child_killed_mid_job_has_the_job_done_once_by_the_next_child(
     assert message["To"] == "lee@example.com"
     assert len(smtp_sink.messages) == 1
     assert item.tries == 2  # the killed run's try counted, then the one that did it
+
+
+def test_the_worker_counts_as_idle_only_once_its_running_job_is_done(celery_worker, redis_url, tmp_path):
+    """What the worker fixture waits for before the test's tables are emptied."""
+    from django.conf import settings
+
+    from tests import services
+
+    item = OutboxItem.objects.create(
+        kind="Slow note",
+        handler="tests.outbox_handlers.slow_note",
+        args={"to": "kim@example.com", "seconds": 2, "started": str(tmp_path / "started")},
+        recipients="kim@example.com",
+    )
+    outbox_services.outbox_publish(item_ids=[item.pk])
+
+    assert services.wait_for_worker_idle(celery_app, broker_url=redis_url, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+    item.refresh_from_db()
+    assert item.state == OutboxItem.State.SENT
