@@ -91,9 +91,10 @@ class Judge(models.Model):
     # Removed judges get no more entries and lose their workspace; their reviews stay.
     removed_at = models.DateTimeField("removed from judging", null=True, blank=True, editable=False)
     excluded_from_results = models.BooleanField(
-        "reviews left out of the results",
+        "reviews or votes left out of the results",
         default=False,
-        help_text="Their reviews are kept but not counted, e.g. for a judge who scored carelessly.",
+        help_text="Their reviews (or, in a pairwise jam, votes) are kept but not counted, e.g. for a "
+        "judge who judged carelessly.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
