@@ -37,6 +37,7 @@ from .pairwise_selectors import (
     pair_refusal,
     pairwise_candidates,
 )
+from .selectors import judge_may_see
 from .services import NotAllowed, check_judging_open
 
 STALE = (
@@ -208,7 +209,7 @@ def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison | 
             raise NotAllowed(f"A skip can be undone for one minute after it; your last was at {made}.")
         raise NotAllowed(f"A vote can be undone for one minute after it's cast; your last was cast {made}.")
     if isinstance(last, Skip):
-        _skip_undo(state, last)
+        _skip_undo(judge, state, last)
     else:
         _vote_undo(jam, state, last)
     return last
@@ -227,16 +228,28 @@ def _vote_undo(jam: Jam, state: PairwiseJudge, vote: Comparison) -> None:
     pairwise_recompute(jam=jam)
 
 
-def _skip_undo(state: PairwiseJudge, skip: Skip) -> None:
+def _skip_undo(judge: Judge, state: PairwiseJudge, skip: Skip) -> None:
     """The skip goes, with the conflict it recorded (not one recorded before it), and the
     judge is back at the skipped entry, their previous one as it was; the entry they were
-    sent on to is one visit fewer. No vote changed, so the figures stand."""
-    if state.current_id and state.current_id != skip.entry_id:
-        PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
+    sent on to is one visit fewer. No vote changed, so the figures stand.
+
+    Refused, with nothing changed, when they may not judge the skipped entry any more (an
+    organizer marked a conflict, the team withdrew it, its tracks changed). When only the
+    previous one can't be compared with it now, they are back at it as a first entry."""
     if skip.recused:
         Conflict.objects.filter(judge_id=skip.judge_id, entry_id=skip.entry_id, source=Conflict.Source.RECUSED).delete()
+    if not judge_may_see(judge=judge, entry=skip.entry):
+        raise NotAllowed(  # the rollback brings back the conflict deleted above
+            f"Your skip of “{skip.entry.title}” stands: you can't be sent back to it now (an organizer "
+            "marked a conflict, the team withdrew it, or its tracks changed)."
+        )
+    previous = Entry.objects.filter(pk=skip.previous_id).first() if skip.previous_id else None
+    if previous is not None and pair_refusal(judge=judge, first=previous, second=skip.entry):
+        previous = None
+    if state.current_id and state.current_id != skip.entry_id:
+        PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
     skip.delete()
-    state.previous_id, state.current_id = skip.previous_id, skip.entry_id
+    state.previous, state.current_id = previous, skip.entry_id
     state.save()
 
 

@@ -13,6 +13,7 @@ from jams.times import format_jam_time
 from judging.models import Comparison, Conflict, PairwiseEntry, PairwiseJudge, Skip
 from judging.pairwise_services import pairwise_next, pairwise_skip, pairwise_undo, pairwise_vote
 from judging.services import NotAllowed
+from submissions.models import Entry
 from tests.factories import EntryFactory, JamFactory, JudgeFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,17 +119,63 @@ def test_undo_a_conflict_skip_takes_back_the_recusal(judge, entries):
     assert conflicted in (vote.winner_id, vote.loser_id)
 
 
-def test_undo_a_conflict_skip_keeps_a_recusal_made_before_it(judge, entries):
+@pytest.mark.parametrize("reason", [Skip.Reason.ABSENT, Skip.Reason.CONFLICT])
+def test_undo_a_skip_is_refused_once_an_organizer_marked_a_conflict_with_the_entry(judge, entries, reason):
+    """Marked while the judge was at the entry, or in the minute after their skip: the skip
+    stands (a conflict skip doesn't take back a conflict recorded before it)."""
     start_pair(judge)
-    conflicted = place(judge)[1]
-    Conflict.objects.create(judge=judge, entry_id=conflicted, source=Conflict.Source.RECUSED)
+    before = place(judge)
+    conflicted = before[1]
     now = timezone.now()
-    pairwise_skip(judge=judge, entry_id=conflicted, reason=Skip.Reason.CONFLICT, now=now)
+    if reason == Skip.Reason.CONFLICT:  # marked first: the skip records no recusal of its own
+        Conflict.objects.create(judge=judge, entry_id=conflicted, source=Conflict.Source.ORGANIZER)
+    pairwise_skip(judge=judge, entry_id=conflicted, reason=reason, now=now)
+    if reason == Skip.Reason.ABSENT:
+        Conflict.objects.create(judge=judge, entry_id=conflicted, source=Conflict.Source.ORGANIZER)
+    after = place(judge)
+
+    with pytest.raises(NotAllowed) as refused:
+        pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    title = next(e.title for e in entries if e.pk == conflicted)
+    assert refused.value.message == (
+        f"Your skip of “{title}” stands: you can't "
+        "be sent back to it now (an organizer marked a conflict, the team withdrew it, or its tracks changed)."
+    )
+    assert list(Conflict.objects.values_list("entry_id", "source")) == [(conflicted, Conflict.Source.ORGANIZER)]
+    assert list(Skip.objects.values_list("entry_id", "reason")) == [(conflicted, reason)]
+    assert place(judge) == after
+
+
+def test_undo_a_conflict_skip_is_refused_once_the_team_withdrew_the_entry_and_the_recusal_stays(judge, entries):
+    start_pair(judge)
+    skipped = place(judge)[1]
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=skipped, reason=Skip.Reason.CONFLICT, now=now)
+    after = place(judge)
+    Entry.objects.filter(pk=skipped).update(state=Entry.State.DRAFT)
+
+    with pytest.raises(NotAllowed, match="stands"):
+        pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
+
+    assert list(Conflict.objects.values_list("entry_id", "source")) == [(skipped, Conflict.Source.RECUSED)]
+    assert Skip.objects.filter(entry_id=skipped).exists()
+    assert place(judge) == after
+
+
+def test_undo_a_skip_whose_previous_entry_was_withdrawn_puts_the_judge_back_at_it_as_a_first(judge, entries):
+    start_pair(judge)
+    previous, skipped, _ = place(judge)
+    now = timezone.now()
+    pairwise_skip(judge=judge, entry_id=skipped, reason=Skip.Reason.ABSENT, now=now)
+    Entry.objects.filter(pk=previous).update(state=Entry.State.DRAFT)
 
     pairwise_undo(judge=judge, now=now + timedelta(seconds=10))
 
-    assert list(Conflict.objects.values_list("entry_id", flat=True)) == [conflicted]
-    assert not Skip.objects.exists()
+    assert place(judge) == (None, skipped, 0)
+    # From there the judge goes on to an entry to compare it with, never the withdrawn one.
+    state = pairwise_next(judge=judge, current_id=skipped)
+    assert state.previous_id == skipped and state.current_id not in (None, previous, skipped)
 
 
 @pytest.mark.parametrize("reason", [Skip.Reason.ABSENT, Skip.Reason.CONFLICT])
