@@ -45,8 +45,13 @@ CLOCK = re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}){1,2}(?![\d:])")
 TWELVE_HOUR = re.compile(r"\b[ap]\.m\.|\d\s*[ap]m\b|\bnoon\b|\bmidnight\b", re.IGNORECASE)
 
 
+URL = re.compile(r"https?://\S+")
+
+
 def stray_times(text: str) -> list[str]:
-    """Times of day not in the one format, and any 12-hour wording."""
+    """Times of day not in the one format, and any 12-hour wording. Links are left out: a
+    signed token in one may well read “3am”."""
+    text = URL.sub(" ", text)
     covered = [match.span() for match in ONE_FORMAT.finditer(text)]
     strays = [
         match.group()
@@ -89,6 +94,7 @@ def test_the_check_finds_times_in_other_formats():
         "14:48", "2:48", "p.m.", "3pm", "noon",
     ]  # fmt: skip
     assert stray_times("Submitted Sat 28 Nov 2026, 14:48 UTC (10:00:00 is not a time)") == ["10:00:00"]
+    assert stray_times("Accept at http://127.0.0.1:8000/judging/invite/Qx3am:1vP9pm/ by 3pm") == ["3pm"]
     assert (
         stray_times("Sat 14 Mar 2026, 18:00 Europe/London (UTC+0) · Sun 1 Mar 2026, 05:45 Asia/Kathmandu (UTC+5:45)")
         == []
