@@ -191,6 +191,14 @@ def running_jam(db):
     return JamFactory.running()
 
 
+@pytest.fixture
+def organizer(client):
+    """A superuser signed in on `client`: organizers work in the admin."""
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Cached pages and their versions outlive the database's rollback between tests."""

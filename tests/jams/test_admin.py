@@ -20,13 +20,6 @@ JUDGING_FORMS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
 def test_admin_jam_list_shows_phase_and_signup_count(client, organizer):
     jam = JamFactory.running(title="Counted Jam")
     SignUpFactory.create_batch(3, jam=jam)

@@ -6,17 +6,10 @@ from __future__ import annotations
 import pytest
 
 from jams.models import Jam
-from tests.factories import JamFactory, UserFactory
+from tests.factories import JamFactory
 from tests.jams.test_admin import _jam_dates_form
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
 
 
 def change_form(jam: Jam, mode: str) -> dict:

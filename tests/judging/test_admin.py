@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def scored(judging_jam, entries):
     criteria = list(judging_jam.criteria.order_by("order"))
     judge = JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Ada Judge", email="ada@example.com"))

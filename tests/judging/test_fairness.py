@@ -27,13 +27,6 @@ def text(response) -> str:
 
 
 @pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def panel(judging_jam, entries):
     """Three judges who each scored all three entries; the third is 2 points harsher on
     Impact and scored Entry 2 above Entry 1."""

@@ -17,13 +17,6 @@ ENTRIES = "/admin/submissions/entry/"
 TEAMS = "/admin/submissions/team/"
 
 
-@pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
 def with_thumbnails(entry: Entry) -> Entry:
     entry.image.save("cover.png", ContentFile(png_bytes()))
     entry_thumbnails_make(entry_id=entry.pk)

@@ -9,18 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from tests.factories import EntryFactory, JamFactory, TeamFactory, UserFactory
+from tests.factories import EntryFactory, JamFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 ENTRIES = "/admin/submissions/entry/"
-
-
-@pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
 
 
 def london_entry(**kwargs):

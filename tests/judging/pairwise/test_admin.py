@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organizer(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def voted():
     """A pairwise jam where two judges made a comparison each."""
     jam = JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)

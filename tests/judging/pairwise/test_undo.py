@@ -8,34 +8,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jams.models import Jam, Track
+from jams.models import Track
 from jams.times import format_jam_time
 from judging.models import Comparison, Conflict, PairwiseEntry, PairwiseJudge, Skip
 from judging.pairwise_services import pairwise_next, pairwise_skip, pairwise_undo, pairwise_vote
 from judging.services import NotAllowed
 from submissions.models import Entry
-from tests.factories import EntryFactory, JamFactory, JudgeFactory
+from tests.factories import EntryFactory
+from tests.judging.pairwise.walk import start_pair, state_of, vote_for_first
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def jam():
-    return JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
-
-
-@pytest.fixture
-def judge(jam):
-    return JudgeFactory(jam=jam)
-
-
-@pytest.fixture
-def entries(jam):
-    return [EntryFactory(team__jam=jam, title=f"Entry {i}") for i in range(5)]
-
-
-def state_of(judge) -> PairwiseJudge:
-    return PairwiseJudge.objects.get(judge=judge)
 
 
 def place(judge) -> tuple:
@@ -47,18 +29,6 @@ def times_seen(jam) -> dict[int, int]:
     """How many times judges were sent to each entry (entries never sent to left out)."""
     rows = PairwiseEntry.objects.filter(entry__jam=jam, times_seen__gt=0).values_list("entry_id", "times_seen")
     return dict(rows)
-
-
-def start_pair(judge) -> PairwiseJudge:
-    state = pairwise_next(judge=judge, current_id=None)
-    return pairwise_next(judge=judge, current_id=state.current_id)
-
-
-def vote_for_first(judge, now) -> Comparison:
-    state = state_of(judge)
-    return pairwise_vote(
-        judge=judge, first_id=state.previous_id, second_id=state.current_id, winner_id=state.previous_id, now=now
-    )
 
 
 def test_undo_an_absent_skip_puts_the_judge_back_at_the_entry(judge, entries):

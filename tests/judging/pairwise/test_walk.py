@@ -10,35 +10,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jams.models import Jam, Track
+from jams.models import Track
 from judging import crowd_bt
 from judging.models import Comparison, Conflict, Judge, PairwiseEntry, PairwiseJudge, Skip
 from judging.pairwise_selectors import pairwise_candidates
 from judging.pairwise_services import pairwise_next, pairwise_skip, pairwise_undo, pairwise_vote
 from judging.selectors import jam_results, published_results
 from judging.services import JudgingClosed, NotAllowed, judge_results_exclude, results_publish
-from tests.factories import EntryFactory, JamFactory, JudgeFactory, TeamFactory, UserFactory
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, TeamFactory
+from tests.judging.pairwise.walk import start_pair, state_of, vote_for_first
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def jam():
-    return JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
-
-
-@pytest.fixture
-def judge(jam):
-    return JudgeFactory(jam=jam, user=UserFactory(display_name="Pat Pairs"))
-
-
-@pytest.fixture
-def entries(jam):
-    return [EntryFactory(team__jam=jam, title=f"Entry {i}") for i in range(4)]
-
-
-def state_of(judge) -> PairwiseJudge:
-    return PairwiseJudge.objects.get(judge=judge)
 
 
 def snapshot(jam) -> tuple:
@@ -57,19 +39,6 @@ def snapshot(jam) -> tuple:
         ),
         list(Skip.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id")),
         list(Conflict.objects.filter(judge__jam=jam).values_list("judge_id", "entry_id")),
-    )
-
-
-def start_pair(judge) -> PairwiseJudge:
-    """The judge sees a first entry, then is sent to a second: they now have a pair."""
-    state = pairwise_next(judge=judge, current_id=None)
-    return pairwise_next(judge=judge, current_id=state.current_id)
-
-
-def vote_for_first(judge) -> Comparison:
-    state = state_of(judge)
-    return pairwise_vote(
-        judge=judge, first_id=state.previous_id, second_id=state.current_id, winner_id=state.previous_id
     )
 
 
@@ -105,12 +74,12 @@ def test_vote_updates_figures_as_crowd_bt_does(judge, entries):
 
 def test_votes_never_repeat_an_entry_for_a_judge(judge, entries):
     start_pair(judge)
-    for _ in range(3):
+    for _ in range(len(entries) - 1):
         vote_for_first(judge)
 
     state = state_of(judge)
-    assert state.comparisons_made == 3
-    assert state.current_id is None  # four entries: every one seen
+    assert state.comparisons_made == len(entries) - 1
+    assert state.current_id is None  # every entry seen
     assert pairwise_candidates(judge=judge, reference=state.previous) == []
 
 

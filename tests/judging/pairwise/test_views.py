@@ -29,16 +29,6 @@ VOTE_QUERIES = 29  # one of them the judge's votes, to re-read their reliability
 VOTE_QUERIES_WITH_TRACKS = 34  # the tracks of the jam, the judge and both entries
 
 
-@pytest.fixture
-def jam():
-    return JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
-
-
-@pytest.fixture
-def judge(jam):
-    return JudgeFactory(jam=jam)
-
-
 def url(jam, name="pairwise") -> str:
     return reverse(f"judging:{name}", kwargs={"slug": jam.slug})
 
