@@ -1,7 +1,8 @@
 """The fault matrix, on real services: the broker (Redis) refusing or hung while people
 sign up and submit.
 
-The person sees success once their data is saved, in under 2 s; the email, thumbnails and
+The person sees success once their data is saved, without waiting on the broker (its
+publish gives up after half a second: see PROMPT); the email, thumbnails and
 slide pages are outbox rows, done by the real worker once the broker is back (the sweep
 queues them), each exactly once."""
 
@@ -27,6 +28,10 @@ from tests.services import HungServer, free_port, wait_until
 from tests.submissions.test_direct_uploads import entry_form, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Seconds a request may take here: well above the publish's half-second time-outs on a busy
+# machine, well below a request left hanging on the broker (no time-out: for ever).
+PROMPT = 5
 
 
 @pytest.fixture
@@ -76,7 +81,7 @@ def test_signup_while_the_broker_is_down_succeeds_and_the_email_goes_once_it_is_
     response, seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/signup/", {"show_in_list": "on"}))
 
     assert (response.status_code, response.url) == (302, running_jam.get_absolute_url() + "#signups")
-    assert seconds < 2, f"the sign-up took {seconds:.1f} s with the broker {broken_broker}"
+    assert seconds < PROMPT, f"the sign-up took {seconds:.1f} s with the broker {broken_broker}"
     assert SignUp.objects.filter(jam=running_jam, user=user).exists()
     (item,) = OutboxItem.objects.filter(kind="Sign-up confirmation")
     assert item.state == OutboxItem.State.QUEUED
@@ -104,7 +109,7 @@ def test_submit_while_the_broker_is_down_succeeds_and_the_files_and_email_follow
     response, seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/submit/", form))
 
     assert response.status_code == 302, response.content.decode()[:500]
-    assert seconds < 2, f"the submission took {seconds:.1f} s with the broker {broken_broker}"
+    assert seconds < PROMPT, f"the submission took {seconds:.1f} s with the broker {broken_broker}"
     entry = Entry.objects.get(team=team)
     assert entry.is_submitted
     items = list(OutboxItem.objects.filter(jam=running_jam).order_by("kind"))
@@ -244,8 +249,6 @@ def test_a_database_connection_cut_between_requests_costs_no_request(gunicorn_ap
 def hung_cache(settings):
     """The page cache and the sessions on a Redis that hangs (production shares one Redis
     for the broker, the cache and the sessions); the broker refusing too."""
-    from django.core.cache import caches
-
     with HungServer() as server:
         settings.CACHES = {
             "default": {
@@ -258,7 +261,7 @@ def hung_cache(settings):
         celery_app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
         outbox_services._broker.down_until = 0.0
         try:
-            yield caches["default"]
+            yield server
         finally:
             celery_app.conf.update(task_always_eager=True)
             outbox_services._broker.down_until = 0.0
@@ -271,13 +274,15 @@ def test_signup_and_pages_while_the_cache_redis_hangs(hung_cache, running_jam, c
     client.force_login(user)
 
     page, page_seconds = _timed(lambda: client.get(running_jam.get_absolute_url()))
+    waits = len(hung_cache.held)
     signup, signup_seconds = _timed(lambda: client.post(f"/jams/{running_jam.slug}/signup/", {"show_in_list": "on"}))
     after = client.get(running_jam.get_absolute_url())
 
     assert page.status_code == 200
-    assert page_seconds < 2, f"the jam page took {page_seconds:.1f} s"
+    assert page_seconds < PROMPT, f"the jam page took {page_seconds:.1f} s"
     assert signup.status_code == 302
-    assert signup_seconds < 2, f"the sign-up took {signup_seconds:.1f} s"
+    assert signup_seconds < PROMPT, f"the sign-up took {signup_seconds:.1f} s"
+    assert waits == 1  # the page's many reads of the cache waited on the hung Redis once
     assert SignUp.objects.filter(jam=running_jam, user=user).exists()
     assert "You're signed up" in after.content.decode()
     assert OutboxItem.objects.filter(kind="Sign-up confirmation", state=OutboxItem.State.QUEUED).exists()
