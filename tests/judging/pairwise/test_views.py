@@ -98,6 +98,26 @@ def test_undo_a_conflict_skip_from_the_page(client, jam, judge):
     assert PairwiseJudge.objects.get(judge=judge).current_id == state.current_id
 
 
+def test_undo_of_a_skip_into_an_organizers_conflict_is_refused_on_the_page(client, jam, judge):
+    EntryFactory.create_batch(3, team__jam=jam)
+    client.force_login(judge.user)
+    state = pairwise_next(judge=judge, current_id=None)
+    client.post(url(jam, "pairwise_skip"), {"entry": state.current_id, "reason": "absent"})
+    client.get(url(jam))  # its message shown
+    Conflict.objects.create(judge=judge, entry=state.current, source=Conflict.Source.ORGANIZER)
+    after = PairwiseJudge.objects.get(judge=judge).current_id
+
+    response = client.post(url(jam, "pairwise_undo"))
+
+    assert response.status_code == 302
+    assert texts(response) == [
+        f"Your skip of “{state.current.title}” stands: you can't be sent back to it now (an organizer "
+        "marked a conflict, the team withdrew it, or its tracks changed)."
+    ]
+    assert Skip.objects.filter(entry=state.current).exists()
+    assert PairwiseJudge.objects.get(judge=judge).current_id == after
+
+
 def test_another_judge_cannot_undo_yours(client, jam, judge):
     EntryFactory.create_batch(3, team__jam=jam)
     state = pairwise_next(judge=judge, current_id=None)
