@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from jams.models import Jam, Track
+from jams.models import Jam
 from submissions.models import Entry
 
 from . import crowd_bt
@@ -34,6 +34,7 @@ class PairwisePage:
     current: Entry | None  # the entry the judge is sent to now: choice B
     comparisons_made: int
     undo_until: datetime | None  # the last vote or skip can be undone until then
+    undo_choice: str | None  # which: the undo form says, so a second tap undoes nothing more
 
 
 def last_choice(*, judge: Judge) -> Comparison | Skip | None:
@@ -42,6 +43,11 @@ def last_choice(*, judge: Judge) -> Comparison | Skip | None:
     vote = Comparison.objects.filter(judge=judge).order_by("-created_at", "-id").first()
     skip = Skip.objects.filter(judge=judge).select_related("entry").order_by("-created_at", "-id").first()
     return max((c for c in (vote, skip) if c), key=lambda choice: (choice.created_at, choice.pk), default=None)
+
+
+def choice_key(choice: Comparison | Skip) -> str:
+    """Names a vote or a skip in the undo form: "vote-12", "skip-7"."""
+    return f"{'skip' if isinstance(choice, Skip) else 'vote'}-{choice.pk}"
 
 
 def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
@@ -53,43 +59,46 @@ def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
         .first()
     )
     last = last_choice(judge=judge)
-    undo_until = last.created_at + UNDO_WINDOW if last and last.created_at + UNDO_WINDOW > now else None
-    if state is None:
-        return PairwisePage(previous=None, current=None, comparisons_made=0, undo_until=undo_until)
+    undo_until = undo_choice = None
+    if last is not None and last.created_at + UNDO_WINDOW > now:
+        undo_until, undo_choice = last.created_at + UNDO_WINDOW, choice_key(last)
     return PairwisePage(
-        previous=state.previous,
-        current=state.current,
-        comparisons_made=state.comparisons_made,
+        previous=state.previous if state else None,
+        current=state.current if state else None,
+        comparisons_made=state.comparisons_made if state else 0,
         undo_until=undo_until,
+        undo_choice=undo_choice,
     )
 
 
 def judge_track_ids(*, judge: Judge) -> set[int] | None:
-    """The tracks this judge judges, or None when the jam has no tracks (no limit). A
-    judge limited to no track in particular judges all of them. One or two queries."""
-    jam_tracks = set(Track.objects.filter(jam_id=judge.jam_id).values_list("pk", flat=True))
-    if not jam_tracks:
-        return None
-    limited = set(judge.tracks.values_list("pk", flat=True))
-    return (limited & jam_tracks) if limited else jam_tracks
-
-
-def _entry_track_ids(entry: Entry) -> set[int]:
-    return set(entry.tracks.values_list("pk", flat=True))
+    """The tracks this judge is limited to, or None when they judge every entry (no limit,
+    or the jam has no tracks). One query."""
+    return set(judge.tracks.filter(jam_id=judge.jam_id).values_list("pk", flat=True)) or None
 
 
 def pair_refusal(*, judge: Judge, first: Entry, second: Entry) -> str | None:
     """Why this judge may not compare these two entries, or None when they may: each must
-    be an entry they may judge at all (not their team's, no conflict: as for reviews), and
-    in a jam with tracks the two must share a track the judge judges."""
+    be an entry they may judge at all (not their team's, no conflict, in their tracks: as
+    for reviews), and the two must share a track (one they judge, if limited). An entry in
+    no track (tracks added after it, or its track deleted) pairs with any, for a judge
+    limited to none. One query more for the tracks, two where the judge is limited."""
     for entry in (first, second):
         if entry.jam_id != judge.jam_id or not judge_may_see(judge=judge, entry=entry):
             return (
                 f"You can't judge “{entry.title}”: it is your team's, you have a conflict with it, "
                 "or it isn't in this jam. Nothing was recorded."
             )
-    tracks = judge_track_ids(judge=judge)
-    if tracks is not None and not (tracks & _entry_track_ids(first) & _entry_track_ids(second)):
+    tracks = {first.pk: set(), second.pk: set()}
+    for entry_id, track_id in Entry.tracks.through.objects.filter(entry_id__in=tracks).values_list(
+        "entry_id", "track_id"
+    ):
+        tracks[entry_id].add(track_id)
+    if not tracks[first.pk] or not tracks[second.pk]:
+        return None  # in no track: only a judge limited to none may judge it (judge_may_see)
+    shared = tracks[first.pk] & tracks[second.pk]
+    limited = judge_track_ids(judge=judge) if shared else None
+    if not shared or (limited is not None and not shared & limited):
         return (
             f"“{first.title}” and “{second.title}” aren't in the same track (one you judge), "
             "so they can't be compared. Nothing was recorded."
@@ -107,19 +116,23 @@ def pairwise_candidates(
 ) -> list[tuple[int, crowd_bt.Item, int]]:
     """The entries this judge may be sent to next, as crowd_bt.choose_next takes them:
     (id, belief, times judges were sent to it). Only entries they may judge, have not
-    compared or skipped, and (with tracks) in a track they judge that `reference`, the
-    entry it will be compared with, is in too. At most four queries, however many
-    entries the jam has."""
+    compared or skipped, and that pair_refusal lets them compare with `reference`: with
+    tracks, in a track (one they judge) that `reference` is in too. At most two queries,
+    however many entries the jam has."""
     compared = Comparison.objects.filter(Q(winner_id=OuterRef("pk")) | Q(loser_id=OuterRef("pk")), judge=judge)
     skipped = Skip.objects.filter(judge=judge, entry_id=OuterRef("pk"))
     entries = entries_for_judge(judge=judge).exclude(Exists(compared)).exclude(Exists(skipped))
     entries = entries.exclude(pk__in=set(leave_out) | ({reference.pk} if reference else set()))
-    tracks = judge_track_ids(judge=judge)
-    if tracks is not None:
-        if reference is not None:
-            tracks &= _entry_track_ids(reference)
-        in_track = Entry.tracks.through.objects.filter(entry_id=OuterRef("pk"), track_id__in=tracks)
-        entries = entries.filter(Exists(in_track))
+    if reference is not None:
+        memberships = Entry.tracks.through.objects
+        reference_tracks = memberships.filter(entry_id=reference.pk).values("track_id")
+        limited = judge_track_ids(judge=judge)
+        shares = memberships.filter(entry_id=OuterRef("pk"), track_id__in=reference_tracks)
+        if limited is not None:  # entries_for_judge left only entries of their tracks
+            entries = entries.filter(Exists(shares.filter(track_id__in=limited)))
+        else:  # a track shared, or one of the two in none
+            in_none = ~Exists(memberships.filter(entry_id=OuterRef("pk")))
+            entries = entries.filter(Exists(shares) | in_none | ~Exists(reference_tracks))
     rows = entries.order_by("id").values_list("pk", "pairwise__mu", "pairwise__sigma_sq", "pairwise__times_seen")
     return [
         (pk, crowd_bt.Item() if mu is None else crowd_bt.Item(mu=mu, sigma_sq=sigma_sq), seen or 0)

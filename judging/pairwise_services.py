@@ -31,24 +31,29 @@ from .models import Comparison, Conflict, Judge, PairwiseEntry, PairwiseJudge, S
 from .pairwise_selectors import (
     UNDO_WINDOW,
     annotator_of,
+    choice_key,
     item_of,
     last_choice,
     pair_compared,
     pair_refusal,
     pairwise_candidates,
 )
-from .selectors import judge_may_see
+from .selectors import entries_for_judge
 from .services import NotAllowed, check_judging_open
 
 STALE = (
     "That pair is no longer the one you're comparing (the page was out of date, or you voted already): "
     "nothing was recorded. Here is where you are now."
 )
+MOVED_ON = "Your pair has changed: here is where you are now."
 
 
 def _lock(judge: Judge, now: datetime) -> tuple[Jam, PairwiseJudge]:
     """The jam's lock, the judging window checked under it, and the judge's state."""
     jam = Jam.objects.select_for_update().get(pk=judge.jam_id)
+    # Read again under the lock: an organizer may have removed the judge, or left their
+    # votes out, while this request waited for it.
+    judge.refresh_from_db(fields=["removed_at", "excluded_from_results"])
     if not jam.pairwise:
         raise NotAllowed(f"{jam.title} is judged with the rubric, not by comparing pairs.")
     if judge.removed_at is not None:
@@ -105,39 +110,56 @@ def _send_on(judge: Judge, state: PairwiseJudge, reference: Entry | None) -> Non
         PairwiseEntry.objects.filter(entry_id=chosen).update(times_seen=F("times_seen") + 1)
 
 
+def _judgeable(judge: Judge, entry_id: int | None) -> Entry | None:
+    """The entry, if the judge may still judge it (an organizer may have marked a conflict
+    since, the team withdrawn it, its tracks changed); one query."""
+    return entries_for_judge(judge=judge).filter(pk=entry_id).first() if entry_id else None
+
+
 @transaction.atomic
 def pairwise_next(*, judge: Judge, current_id: int | None, now: datetime | None = None) -> PairwiseJudge:
     """Send the judge to an entry: their first (they have none, or saw every entry there
     was), or, once they have seen their first (`current_id`), the one to compare it with."""
     _jam, state = _lock(judge, now or timezone.now())
     if state.current_id is None:
-        previous = Entry.objects.filter(pk=state.previous_id).first() if state.previous_id else None
-        _send_on(judge, state, previous)
+        _send_on(judge, state, _judgeable(judge, state.previous_id))
     elif state.previous_id is None and current_id == state.current_id:
-        _send_on(judge, state, Entry.objects.get(pk=state.current_id))
+        _send_on(judge, state, _judgeable(judge, state.current_id))  # None: they can't judge it now
     else:
         raise NotAllowed(STALE)
     state.save()
     return state
 
 
-@transaction.atomic
 def pairwise_vote(
     *, judge: Judge, first_id: int, second_id: int, winner_id: int, now: datetime | None = None
 ) -> Comparison:
     """The judge found `winner_id` the better of the pair they were comparing: `first_id`
     (seen before) and `second_id` (seen now). Refused, with nothing changed, for an entry
     they may not judge, entries in different tracks, a pair they compared before, a pair
-    that isn't theirs now, and outside the judging window."""
+    that isn't theirs now, and outside the judging window.
+
+    When the pair they were given can't be compared any more (an organizer marked a
+    conflict, a team withdrew, tracks changed), the refusal also moves them on without
+    the entry they can't judge, so they are never stuck at a pair no vote is taken for."""
     now = now or timezone.now()
-    jam, state = _lock(judge, now)
-    entries = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).in_bulk([first_id, second_id])
-    if len(entries) != 2 or first_id == second_id:
-        raise NotAllowed("Those two aren't two submitted entries of this jam. Nothing was recorded.")
+    with transaction.atomic():
+        jam, state = _lock(judge, now)
+        entries = Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).in_bulk([first_id, second_id])
+        if len(entries) != 2 or first_id == second_id:
+            refusal = "Those two aren't two submitted entries of this jam. Nothing was recorded."
+        else:
+            refusal = pair_refusal(judge=judge, first=entries[first_id], second=entries[second_id])
+        if refusal is None:
+            return _vote_record(judge, state, entries, first_id, second_id, winner_id, now)
+        if (state.previous_id, state.current_id) != (first_id, second_id):
+            raise NotAllowed(refusal)
+        _place_mend(judge, state)
+    raise NotAllowed(f"{refusal} {MOVED_ON}")  # after the commit: the judge's mended place stays
+
+
+def _vote_record(judge, state, entries, first_id, second_id, winner_id, now) -> Comparison:
     first, second = entries[first_id], entries[second_id]
-    refusal = pair_refusal(judge=judge, first=first, second=second)
-    if refusal:
-        raise NotAllowed(refusal)
     if winner_id not in (first_id, second_id):
         raise NotAllowed("Choose one of the two entries you're comparing. Nothing was recorded.")
     if pair_compared(judge=judge, first_id=first_id, second_id=second_id):
@@ -169,6 +191,19 @@ def pairwise_vote(
     return vote
 
 
+def _place_mend(judge: Judge, state: PairwiseJudge) -> None:
+    """The judge's pair can't be compared any more: keep the entry they may still judge as
+    the one to compare the next with, or, when that is the one they were sent to, keep it
+    as a first entry (its pair's tracks changed); without either, send them afresh."""
+    previous, current = _judgeable(judge, state.previous_id), _judgeable(judge, state.current_id)
+    if current is None:
+        state.current_id = None
+        _send_on(judge, state, previous)
+    else:
+        state.previous = None
+    state.save()
+
+
 @transaction.atomic
 def pairwise_skip(*, judge: Judge, entry_id: int, reason: str, now: datetime | None = None) -> Skip:
     """The judge can't judge the entry they were sent to: the team isn't there (ABSENT),
@@ -188,21 +223,27 @@ def pairwise_skip(*, judge: Judge, entry_id: int, reason: str, now: datetime | N
     skip = Skip.objects.create(
         judge=judge, entry_id=entry_id, reason=reason, previous_id=state.previous_id, recused=recused, created_at=now
     )
-    previous = Entry.objects.filter(pk=state.previous_id).first() if state.previous_id else None
-    _send_on(judge, state, previous)
+    _send_on(judge, state, _judgeable(judge, state.previous_id))
     state.save()
     return skip
 
 
 @transaction.atomic
-def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison | Skip:
+def pairwise_undo(*, judge: Judge, choice: str | None = None, now: datetime | None = None) -> Comparison | Skip:
     """Take back the judge's last vote or skip, whichever came last, within a minute of it,
-    and put the judge back where they were before it. Returns what was undone."""
+    and put the judge back where they were before it. Returns what was undone. `choice`
+    (choice_key) is the one the judge's page offered to undo: refused when it is no longer
+    their last (a second tap on Undo), so one tap undoes one choice."""
     now = now or timezone.now()
     jam, state = _lock(judge, now)
     last = last_choice(judge=judge)
     if last is None:
         raise NotAllowed("You haven't voted or skipped an entry yet, so there is nothing to undo.")
+    if choice is not None and choice != choice_key(last):
+        raise NotAllowed(
+            "That choice is no longer your last one (it was undone already, or you made another since): "
+            "nothing more was undone. Here is where you are now."
+        )
     if now > last.created_at + UNDO_WINDOW:
         made = format_jam_time(last.created_at, jam)
         if isinstance(last, Skip):
@@ -211,13 +252,20 @@ def pairwise_undo(*, judge: Judge, now: datetime | None = None) -> Comparison | 
     if isinstance(last, Skip):
         _skip_undo(judge, state, last)
     else:
-        _vote_undo(jam, state, last)
+        _vote_undo(jam, judge, state, last)
     return last
 
 
-def _vote_undo(jam: Jam, state: PairwiseJudge, vote: Comparison) -> None:
+def _vote_undo(jam: Jam, judge: Judge, state: PairwiseJudge, vote: Comparison) -> None:
     """The vote goes, the figures are recomputed without it, and the judge is back at that
-    pair; the entry they were sent on to is one visit fewer."""
+    pair; the entry they were sent on to is one visit fewer. Refused, with nothing changed,
+    when they couldn't vote on that pair again (an organizer marked a conflict with one of
+    the two, a team withdrew, tracks changed)."""
+    if pair_refusal(judge=judge, first=vote.winner, second=vote.loser):
+        raise NotAllowed(
+            f"Your vote on “{vote.winner.title}” and “{vote.loser.title}” stands: you can't compare the two "
+            "any more (an organizer marked a conflict, a team withdrew its entry, or tracks changed)."
+        )
     if state.current_id and state.current_id not in (vote.winner_id, vote.loser_id):
         PairwiseEntry.objects.filter(entry_id=state.current_id, times_seen__gt=0).update(times_seen=F("times_seen") - 1)
     first, second = (vote.winner_id, vote.loser_id) if vote.winner_first else (vote.loser_id, vote.winner_id)
@@ -238,12 +286,12 @@ def _skip_undo(judge: Judge, state: PairwiseJudge, skip: Skip) -> None:
     previous one can't be compared with it now, they are back at it as a first entry."""
     if skip.recused:
         Conflict.objects.filter(judge_id=skip.judge_id, entry_id=skip.entry_id, source=Conflict.Source.RECUSED).delete()
-    if not judge_may_see(judge=judge, entry=skip.entry):
+    if _judgeable(judge, skip.entry_id) is None:
         raise NotAllowed(  # the rollback brings back the conflict deleted above
             f"Your skip of “{skip.entry.title}” stands: you can't be sent back to it now (an organizer "
             "marked a conflict, the team withdrew it, or its tracks changed)."
         )
-    previous = Entry.objects.filter(pk=skip.previous_id).first() if skip.previous_id else None
+    previous = _judgeable(judge, skip.previous_id)
     if previous is not None and pair_refusal(judge=judge, first=previous, second=skip.entry):
         previous = None
     if state.current_id and state.current_id != skip.entry_id:

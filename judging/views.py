@@ -313,8 +313,12 @@ def pairwise_skip_view(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def pairwise_undo_view(request: HttpRequest, slug: str) -> HttpResponse:
+    choice = request.POST.get("choice", "")
+
     def action(judge: Judge, ids: dict) -> str:
-        undone = pairwise_undo(judge=judge)
+        if not choice:
+            raise KeyError("choice")  # an old page or a damaged form: the incomplete-form message
+        undone = pairwise_undo(judge=judge, choice=choice)
         if isinstance(undone, Skip):
             if undone.recused:
                 return f"Your conflict with “{undone.entry.title}” is taken back: you're back at it."

@@ -3,6 +3,7 @@ messages with nothing changed, and its query count at 1 and 300 entries."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -23,10 +24,11 @@ pytestmark = pytest.mark.django_db
 # The judge's page: session, user, jam, judge, their state with both entries, their last
 # vote and their last skip (the undo button is for the later of the two).
 PAGE_QUERIES = 7
-# A vote: the page's first four, the jam's lock, the checks, the vote, the figures, the
-# choice of the next entry, the state; then the message's titles come from the same rows.
-VOTE_QUERIES = 29  # one of them the judge's votes, to re-read their reliability for the next pair
-VOTE_QUERIES_WITH_TRACKS = 34  # the tracks of the jam, the judge and both entries
+# A vote: the page's first four, the jam's lock, the judge read again under it, the checks,
+# the vote, the figures, the choice of the next entry, the state; then the message's titles
+# come from the same rows.
+VOTE_QUERIES = 30  # one of them the judge's votes, to re-read their reliability for the next pair
+VOTE_QUERIES_WITH_TRACKS = 31  # the judge's tracks once more, in the check (the entries' in one query)
 
 
 def url(jam, name="pairwise") -> str:
@@ -35,6 +37,11 @@ def url(jam, name="pairwise") -> str:
 
 def texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def undo_form(client, jam) -> dict:
+    """What the page's "Undo my last choice" form posts."""
+    return {"choice": re.search(r'name="choice" value="([^"]+)"', client.get(url(jam)).text)[1]}
 
 
 def test_page_walks_to_a_pair_and_votes(client, jam, judge):
@@ -76,7 +83,7 @@ def test_undo_a_skip_from_the_page(client, jam, judge):
     client.post(url(jam, "pairwise_skip"), {"entry": state.current_id, "reason": "absent"})
     assert "Undo my last choice (for a minute after it)" in client.get(url(jam)).text
 
-    response = client.post(url(jam, "pairwise_undo"))
+    response = client.post(url(jam, "pairwise_undo"), undo_form(client, jam))
 
     assert texts(response) == [f"Your skip of “{state.current.title}” is undone: you're back at it."]
     state = PairwiseJudge.objects.get(judge=judge)
@@ -91,7 +98,7 @@ def test_undo_a_conflict_skip_from_the_page(client, jam, judge):
     client.post(url(jam, "pairwise_skip"), {"entry": state.current_id, "reason": "conflict"})
     client.get(url(jam))  # its message shown
 
-    response = client.post(url(jam, "pairwise_undo"))
+    response = client.post(url(jam, "pairwise_undo"), undo_form(client, jam))
 
     assert texts(response) == [f"Your conflict with “{state.current.title}” is taken back: you're back at it."]
     assert not Conflict.objects.exists()
@@ -107,7 +114,7 @@ def test_undo_of_a_skip_into_an_organizers_conflict_is_refused_on_the_page(clien
     Conflict.objects.create(judge=judge, entry=state.current, source=Conflict.Source.ORGANIZER)
     after = PairwiseJudge.objects.get(judge=judge).current_id
 
-    response = client.post(url(jam, "pairwise_undo"))
+    response = client.post(url(jam, "pairwise_undo"), undo_form(client, jam))
 
     assert response.status_code == 302
     assert texts(response) == [
@@ -118,15 +125,50 @@ def test_undo_of_a_skip_into_an_organizers_conflict_is_refused_on_the_page(clien
     assert PairwiseJudge.objects.get(judge=judge).current_id == after
 
 
+def test_a_second_tap_on_undo_undoes_nothing_more(client, jam, judge):
+    EntryFactory.create_batch(4, team__jam=jam)
+    client.force_login(judge.user)
+    state = pairwise_next(judge=judge, current_id=None)
+    state = pairwise_next(judge=judge, current_id=state.current_id)
+    for _ in range(2):
+        client.post(url(jam, "pairwise_vote"), {"first": state.previous_id, "second": state.current_id,
+                                                "winner": state.current_id})  # fmt: skip
+        state = PairwiseJudge.objects.get(judge=judge)
+    first_vote = Comparison.objects.order_by("id").first()
+    form = undo_form(client, jam)  # the page offers the second vote
+
+    client.post(url(jam, "pairwise_undo"), form)
+    response = client.post(url(jam, "pairwise_undo"), form)  # the same form again: a double tap
+
+    assert texts(response)[-1:] == [
+        "That choice is no longer your last one (it was undone already, or you made another since): "
+        "nothing more was undone. Here is where you are now."
+    ]
+    assert list(Comparison.objects.all()) == [first_vote]
+    assert PairwiseJudge.objects.get(judge=judge).comparisons_made == 1
+
+
+def test_undo_without_saying_which_choice_undoes_nothing(client, jam, judge):
+    EntryFactory.create_batch(3, team__jam=jam)
+    client.force_login(judge.user)
+    state = pairwise_next(judge=judge, current_id=None)
+    pairwise_skip(judge=judge, entry_id=state.current_id, reason=Skip.Reason.ABSENT)
+
+    response = client.post(url(jam, "pairwise_undo"))
+
+    assert texts(response) == ["That form was incomplete; nothing was recorded. Please try again."]
+    assert Skip.objects.count() == 1
+
+
 def test_another_judge_cannot_undo_yours(client, jam, judge):
     EntryFactory.create_batch(3, team__jam=jam)
     state = pairwise_next(judge=judge, current_id=None)
-    pairwise_skip(judge=judge, entry_id=state.current_id, reason=Skip.Reason.CONFLICT)
+    skip = pairwise_skip(judge=judge, entry_id=state.current_id, reason=Skip.Reason.CONFLICT)
     after_skip = PairwiseJudge.objects.filter(judge=judge).values_list("previous_id", "current_id").get()
     other = JudgeFactory(jam=jam)
     client.force_login(other.user)
 
-    response = client.post(url(jam, "pairwise_undo"))
+    response = client.post(url(jam, "pairwise_undo"), {"choice": f"skip-{skip.pk}"})
 
     assert texts(response) == ["You haven't voted or skipped an entry yet, so there is nothing to undo."]
     assert list(Skip.objects.values_list("judge_id", "entry_id")) == [(judge.pk, state.current_id)]

@@ -109,15 +109,27 @@ def test_refused_twice_on_same_pair(judge, entries):
     assert snapshot(judge.jam) == before
 
 
-def test_refused_conflicted_entry(judge, entries):
+def test_refused_conflicted_entry_and_the_judge_is_sent_on_without_it(judge, entries):
+    """An organizer marked the conflict while the judge was at the entry: no vote is
+    taken for that pair, and the judge isn't left at it."""
     state = start_pair(judge)
-    Conflict.objects.create(judge=judge, entry_id=state.current_id, source=Conflict.Source.ORGANIZER)
-    before = snapshot(judge.jam)
+    first, conflicted = state.previous_id, state.current_id
+    Conflict.objects.create(judge=judge, entry_id=conflicted, source=Conflict.Source.ORGANIZER)
+    votes, figures = snapshot(judge.jam)[:2]
 
-    with pytest.raises(NotAllowed, match="you have a conflict with it"):
+    with pytest.raises(NotAllowed) as refused:
         vote_for_first(judge)
 
-    assert snapshot(judge.jam) == before
+    assert refused.value.message.endswith(
+        "you have a conflict with it, or it isn't in this jam. Nothing was recorded. "
+        "Your pair has changed: here is where you are now."
+    )
+    assert snapshot(judge.jam)[0] == votes
+    after = {pk: (mu, sigma_sq) for pk, mu, sigma_sq, _seen in snapshot(judge.jam)[1]}
+    assert {pk: after[pk] for pk, *_ in figures} == {pk: (mu, sigma_sq) for pk, mu, sigma_sq, _ in figures}
+    state = state_of(judge)
+    assert state.previous_id == first and state.current_id not in (None, first, conflicted)
+    vote_for_first(judge)  # and the judge goes on voting
 
 
 def test_refused_own_team_entry(jam, entries):
