@@ -276,7 +276,11 @@ def _analyse_pairwise(jam: Jam) -> tuple[JamResults, Analysis]:
     ranked by its Crowd-BT mean ± standard deviation, fitted to the counted votes (a judge
     left out of the results counts nowhere). Two queries."""
     entries = list(
-        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED).select_related("team", "jam").order_by("id")
+        Entry.objects.filter(jam=jam, state=Entry.State.SUBMITTED)
+        # "pairwise": how often judges were sent to each entry (the admin's results page);
+        # an entry no judge was sent to yet has none, which the join leaves empty.
+        .select_related("team", "jam", "pairwise")
+        .order_by("id")
     )
     counted = Comparison.objects.filter(judge__jam=jam, judge__excluded_from_results=False).order_by("id")
     votes = list(counted.values_list("judge_id", "winner_id", "loser_id"))

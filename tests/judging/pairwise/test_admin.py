@@ -14,6 +14,7 @@ from jams.models import Jam
 from judging.models import Comparison, PairwiseEntry
 from judging.pairwise_services import pairwise_next, pairwise_vote
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, UserFactory
+from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,34 @@ def test_results_page_ranks_each_track_among_itself(client, organizer):
     ((ranking, _track_prizes),) = response.context["track_rankings"]
     assert [(row.entry.title, row.figures.rank) for row in ranking.rows] == [("Robot", 1), ("Drone", 2)]
     assert "By track" in response.text
+
+
+def test_results_page_queries_do_not_grow_with_the_entries(client, organizer):
+    """Each entry's "times seen" (its PairwiseEntry, absent for an entry no judge was sent
+    to yet) comes with the entries: as many queries at 1 entry as at 20."""
+    jam = JamFactory.judging(judging_mode=Jam.JudgingMode.PAIRWISE)
+    JudgeFactory(jam=jam, user=UserFactory(display_name="Ada"))
+
+    def add_entries(count: int) -> None:
+        for i in range(count):
+            entry = EntryFactory(team__jam=jam, title=f"Stand {i}")
+            if i % 2:
+                PairwiseEntry.objects.create(entry=entry, mu=0.0, sigma_sq=1.0, times_seen=3)
+
+    def page():
+        response = client.get(f"/admin/jams/jam/{jam.pk}/results/")
+        assert response.status_code == 200
+        return response
+
+    add_entries(1)
+    page()  # the session and the site's first reads, out of the count
+    one = count_queries(page)
+    add_entries(19)
+    many = count_queries(page)
+    response = page()
+
+    assert one == many
+    # No votes yet, so no ranks: the cells of 3 are the times seen of the 9 entries with
+    # a PairwiseEntry; the 11 without one show 0, not an error.
+    assert response.text.count("<td>3</td>") == 9
+    assert [row.entry.title for row, _ in response.context["rows"]].count("Stand 0") == 2
