@@ -541,7 +541,11 @@ def _award_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
         messages.error(request, "Choose a prize first, then click “Award”.")
         return redirect(request.path)
     prize = get_object_or_404(Prize.objects.select_related("jam"), jam=jam, pk=prize_id)
-    entry_id = request.POST.get("entry")
+    entry_id = request.POST.get("entry", "")
+    if not entry_id.isdigit():
+        # Hand-made or stale forms: an entry id that is no number would fail the query.
+        messages.error(request, f"Choose an entry for “{prize.name}”, then click “Award”; nothing was changed.")
+        return redirect(request.path)
     if request.POST.get("remove"):
         award_remove(prize=prize, entry_id=entry_id)
         messages.success(request, f"Removed “{prize.name}”.")

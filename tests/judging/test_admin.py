@@ -247,6 +247,22 @@ def test_results_award_without_a_prize_chosen_says_so(client, organizer, judging
     assert not Award.objects.exists()
 
 
+@pytest.mark.parametrize("entry", ["abc", "", "1.5", "-1"])
+@pytest.mark.parametrize("remove", [False, True])
+def test_results_award_with_an_entry_that_is_no_number_says_so(client, organizer, judging_jam, scored, entry, remove):
+    prize = PrizeFactory(jam=judging_jam, name="First place")
+    Award.objects.create(prize=prize, entry=scored[1])
+    data = {"prize": prize.pk, "entry": entry, **({"remove": "1"} if remove else {})}
+
+    response = client.post(results_url(judging_jam), data, follow=True)
+
+    assert response.status_code == 200
+    assert "Choose an entry for “First place”, then click “Award”; nothing was changed." in unescape(
+        response.content.decode()
+    )
+    assert list(Award.objects.values_list("entry__title", flat=True)) == ["Entry 1"]
+
+
 def test_conflict_form_picks_judge_and_entry_by_autocomplete(client, organizer, judging_jam, judge, entries):
     page = client.get("/admin/judging/conflict/add/").content.decode()
     assert page.count("admin-autocomplete") >= 2
