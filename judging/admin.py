@@ -20,6 +20,9 @@ from hackathon.exports import csv_safe
 from jams.admin import SHORT_TEXT, FitsALaptop, name_and_email
 from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam, Track
+from submissions.admin import EntryAdmin as EntryBaseAdmin
+from submissions.admin import EntryAdminForm as EntryBaseForm
+from submissions.models import Entry
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
 from .pairwise_selectors import pairwise_judges
@@ -32,11 +35,13 @@ from .services import (
     award_refusal,
     award_remove,
     conflict_mark,
+    entry_tracks_refusal,
     judge_add,
     judge_reinstate,
     judge_remove,
     judge_results_exclude,
     judge_tracks_set,
+    prize_track_refusal,
     results_publish,
     results_reopen,
     results_uncertainty_show,
@@ -54,8 +59,24 @@ class CriterionInline(admin.StackedInline):
     fields = [("name", "order"), "description", ("weight", "scale_low", "scale_high")]
 
 
+class PrizeFormSet(BaseInlineFormSet):
+    """The jam page's prizes: a prize moved to a track keeps its awards only if every
+    entry it went to is in that track (prize_track_refusal)."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            if not form.instance.pk or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            if "track" not in form.changed_data:
+                continue
+            if refusal := prize_track_refusal(prize=form.instance, track=form.cleaned_data.get("track")):
+                form.add_error("track", refusal)
+
+
 class PrizeInline(admin.StackedInline):
     model = Prize
+    formset = PrizeFormSet
     extra = 0
     classes = ["collapse"]
     after_fieldset = "Results"
@@ -752,3 +773,27 @@ class JamAdmin(JamBaseAdmin):
 
 admin.site.unregister(Jam)
 admin.site.register(Jam, JamAdmin)
+
+
+class EntryForm(EntryBaseForm):
+    """The entry's page, with judging's check on its tracks: an entry that won a track's
+    prize stays in that track while it holds the prize (entry_tracks_refusal)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (self.instance.pk and "tracks" in self.changed_data and "tracks" in cleaned):
+            return cleaned
+        if refusal := entry_tracks_refusal(entry=self.instance, tracks=list(cleaned["tracks"])):
+            self.add_error("tracks", refusal)
+        return cleaned
+
+
+class EntryAdmin(EntryBaseAdmin):
+    """Entries' admin with judging's checks; it replaces submissions' registration as the
+    jam's does jams', so submissions never imports judging."""
+
+    form = EntryForm
+
+
+admin.site.unregister(Entry)
+admin.site.register(Entry, EntryAdmin)

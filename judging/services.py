@@ -450,6 +450,53 @@ def award_refusal(*, prize: Prize, entry: Entry) -> str | None:
     return None
 
 
+def _titles(entries: list[Entry]) -> str:
+    names = [f"“{entry.title}”" for entry in entries]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def prize_track_refusal(*, prize: Prize, track: Track | None) -> str | None:
+    """Why this prize may not become a prize of `track` (None: of the whole jam), or None:
+    an entry it went to is not in that track, and the results would list it there."""
+    if track is None or prize.pk is None:
+        return None
+    outside = [
+        award.entry
+        for award in Award.objects.filter(prize=prize)
+        .exclude(entry__tracks=track)
+        .select_related("entry")
+        .order_by("entry__title", "entry_id")
+    ]
+    if not outside:
+        return None
+    return (
+        f"“{prize.name}” went to {_titles(outside)}, not in the “{track.name}” track: remove "
+        f"{'that award' if len(outside) == 1 else 'those awards'} first, or pick a track "
+        f"{'it is' if len(outside) == 1 else 'they are'} in."
+    )
+
+
+def entry_tracks_refusal(*, entry: Entry, tracks: list[Track]) -> str | None:
+    """Why this entry may not be put in just these tracks, or None: it won a prize of a
+    track it would leave, and the results would list it under a track it is not in."""
+    if entry.pk is None:
+        return None
+    kept = [track.pk for track in tracks]
+    lost = list(
+        Award.objects.filter(entry=entry, prize__track__isnull=False)
+        .exclude(prize__track__in=kept)
+        .select_related("prize__track")
+        .order_by("prize__order", "prize_id")
+    )
+    if not lost:
+        return None
+    prizes = " and ".join(f"“{award.prize.name}”, a prize of the “{award.prize.track.name}” track" for award in lost)
+    return (
+        f"“{entry.title}” won {prizes}: keep it in {'that track' if len(lost) == 1 else 'those tracks'}, "
+        f"or remove {'the award' if len(lost) == 1 else 'the awards'} first (on the jam's results page)."
+    )
+
+
 @transaction.atomic
 def award_give(*, prize: Prize, entry: Entry) -> Award:
     refusal = award_refusal(prize=prize, entry=entry)

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from judging.models import Assignment, Judge
-from judging.services import assignments_make
-from tests.factories import EntryFactory, JamFactory, JudgeFactory, TrackFactory, UserFactory
+from judging.models import Assignment, Award, Judge
+from judging.services import assignments_make, award_give
+from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, TrackFactory, UserFactory
+from tests.test_page_cache import _jam_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,96 @@ def test_entry_admin_refuses_two_tracks_where_the_jam_allows_one(admin_client, r
     assert response.status_code == 200
     assert "lets an entry enter one track only" in text(response)
     assert robot.tracks.count() == 0
+
+
+def _prize_form(jam, prize, track) -> dict:
+    return _jam_admin_form(jam, **({"multiple_tracks_allowed": "on"} if jam.multiple_tracks_allowed else {}), **{
+        "prizes-TOTAL_FORMS": "1", "prizes-INITIAL_FORMS": "1", "prizes-0-id": prize.pk, "prizes-0-jam": jam.pk,
+        "prizes-0-name": prize.name, "prizes-0-order": "0", "prizes-0-description": "Typed here",
+        "prizes-0-track": track.pk if track else "",
+    })  # fmt: skip
+
+
+def test_moving_a_prize_to_a_track_its_winner_is_not_in_is_refused(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    robot = EntryFactory(team__jam=judging_jam, title="Robot")
+    robot.tracks.set([hardware])
+    prize = PrizeFactory(jam=judging_jam, name="Best gadget", track=hardware, description="")
+    award_give(prize=prize, entry=robot)
+
+    response = admin_client.post(f"/admin/jams/jam/{judging_jam.pk}/change/", _prize_form(judging_jam, prize, software))
+
+    html = text(response)
+    assert response.status_code == 200
+    assert (
+        "“Best gadget” went to “Robot”, not in the “Software” track: remove that award first, or pick a track it is in."
+        in html
+    )
+    assert "Typed here" in html  # what was typed is kept
+    prize.refresh_from_db()
+    assert (prize.track, prize.description) == (hardware, "")
+    assert list(Award.objects.values_list("entry__title", flat=True)) == ["Robot"]
+
+
+def test_moving_a_prize_to_its_winners_track_or_to_the_whole_jam_is_saved(admin_client, judging_jam):
+    judging_jam.multiple_tracks_allowed = True
+    judging_jam.save()
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    robot = EntryFactory(team__jam=judging_jam, title="Robot")
+    robot.tracks.set([hardware, software])
+    prize = PrizeFactory(jam=judging_jam, name="Best gadget", track=hardware)
+    award_give(prize=prize, entry=robot)
+
+    to_software = admin_client.post(
+        f"/admin/jams/jam/{judging_jam.pk}/change/", _prize_form(judging_jam, prize, software)
+    )
+    prize.refresh_from_db()
+    moved = prize.track
+    to_jam = admin_client.post(f"/admin/jams/jam/{judging_jam.pk}/change/", _prize_form(judging_jam, prize, None))
+    prize.refresh_from_db()
+
+    assert (to_software.status_code, to_jam.status_code) == (302, 302)
+    assert (moved, prize.track) == (software, None)
+
+
+def _entry_form(entry, tracks) -> dict:
+    return {
+        "team": entry.team_id, "title": entry.title, "abstract": "Typed abstract", "authors": entry.authors,
+        "video_url": "", "repository_url": "", "state": "submitted", "tracks": [t.pk for t in tracks],
+        "submitted_at_0": "2031-06-11", "submitted_at_1": "21:00:00",
+    }  # fmt: skip
+
+
+def test_taking_an_entry_out_of_the_track_of_a_prize_it_won_is_refused(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    robot = EntryFactory(team__jam=judging_jam, title="Robot")
+    robot.tracks.set([hardware])
+    award_give(prize=PrizeFactory(jam=judging_jam, name="Best gadget", track=hardware), entry=robot)
+    abstract = robot.abstract
+
+    response = admin_client.post(f"{ENTRIES}{robot.pk}/change/", _entry_form(robot, [software]))
+
+    html = text(response)
+    assert response.status_code == 200
+    assert (
+        "“Robot” won “Best gadget”, a prize of the “Hardware” track: keep it in that track, or remove the award "
+        "first (on the jam's results page)." in html
+    )
+    assert "Typed abstract" in html
+    robot.refresh_from_db()
+    assert (list(robot.tracks.all()), robot.abstract) == ([hardware], abstract)
+
+
+def test_changing_the_tracks_of_an_entry_keeping_its_prizes_track_is_saved(admin_client, judging_jam):
+    judging_jam.multiple_tracks_allowed = True
+    judging_jam.save()
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    robot = EntryFactory(team__jam=judging_jam, title="Robot")
+    robot.tracks.set([hardware])
+    award_give(prize=PrizeFactory(jam=judging_jam, name="Best gadget", track=hardware), entry=robot)
+    award_give(prize=PrizeFactory(jam=judging_jam, name="First place"), entry=robot)  # the whole jam's
+
+    response = admin_client.post(f"{ENTRIES}{robot.pk}/change/", _entry_form(robot, [hardware, software]))
+
+    assert response.status_code == 302
+    assert set(robot.tracks.all()) == {hardware, software}
