@@ -4,8 +4,10 @@ import csv
 
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,7 +17,7 @@ from hackathon.exports import csv_safe
 from .forms import JamAdminForm, TestimonialAdminForm
 from .models import Jam, Phase, Resource, SignUp, Speaker, Testimonial, Track
 from .selectors import jam_list_with_counts
-from .services import jam_times_log, track_delete, track_save
+from .services import jam_times_log, track_delete, track_delete_refusals, track_save
 from .share_cards import jam_share_card_record
 from .templatetags.jam_tags import jam_time
 
@@ -67,9 +69,23 @@ class SpeakerInline(admin.StackedInline):
     fields = [("name", "order"), "role", "url"]
 
 
+class TrackFormSet(BaseInlineFormSet):
+    """The jam page's tracks: the ones ticked for deletion are refused together while a
+    registered check refuses them (track_delete_refusals: judges limited to them alone)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        deleted = [form.instance for form in self.forms if form.instance.pk and self._should_delete_form(form)]
+        if refusals := track_delete_refusals(tracks=deleted):
+            raise ValidationError(refusals)
+
+
 class TrackInline(admin.StackedInline):
     # Stacked like the resources: a Markdown description beside the name ran past 1366 px.
     model = Track
+    formset = TrackFormSet
     extra = 0
     classes = ["collapse"]
     after_fieldset = "Tracks"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -76,11 +77,34 @@ def track_save(*, track: Track) -> Track:
     return track
 
 
+# Why deleting tracks would go wrong in apps above jams, which jams never imports: each
+# check takes the tracks about to be deleted together and returns a refusal or None.
+# judging registers one (judging/apps.py): a judge limited to these tracks alone would
+# judge every track once they are gone.
+_track_delete_checks: list[Callable[[list[Track]], str | None]] = []
+
+
+def track_delete_check_register(check: Callable[[list[Track]], str | None]) -> None:
+    if check not in _track_delete_checks:
+        _track_delete_checks.append(check)
+
+
+def track_delete_refusals(*, tracks: list[Track]) -> list[str]:
+    """Why these tracks may not be deleted together (the registered checks), or []."""
+    tracks = [track for track in tracks if track.pk]
+    if not tracks:
+        return []
+    return [refusal for check in _track_delete_checks if (refusal := check(tracks))]
+
+
 @transaction.atomic
 def track_delete(*, track: Track) -> None:
-    """Remove a track: its entries and judges stay, without it. A track with prizes is
-    refused (ValidationError) until they are moved: they would go with it."""
+    """Remove a track: its entries and judges stay, without it. Refused (ValidationError)
+    while it has prizes, which would go with it, or while an app's check refuses it
+    (track_delete_refusals: a judge limited to this track alone)."""
     jam = track.jam
+    if refusals := track_delete_refusals(tracks=[track]):
+        raise ValidationError(refusals)
     try:
         with transaction.atomic():
             track.delete()

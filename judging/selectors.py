@@ -459,3 +459,35 @@ def results_audience(*, jam: Jam, sample: int = 50) -> ResultsAudience:
         pk__in=SignUp.objects.filter(jam=jam).exclude(user_id__in=told).values("user_id")
     ).order_by("display_name", "email")
     return ResultsAudience(jam=jam, count=users.count(), sample=list(users[:sample]))
+
+
+def track_delete_refusal(tracks: list[Track]) -> str | None:
+    """Why these tracks may not be deleted together, or None: a judge limited to tracks
+    judges every track when limited to none, so a judge limited to some of these tracks
+    and no other would judge every track once they are gone. (Registered with jams'
+    track_delete_refusals by judging/apps.py.) Two queries."""
+    ids = [track.pk for track in tracks]
+    others = Track.objects.filter(jam_id__in={track.jam_id for track in tracks}).exclude(pk__in=ids)
+    judges = list(
+        Judge.objects.filter(tracks__in=ids)
+        .exclude(tracks__in=others)
+        .select_related("user")
+        .distinct()
+        .order_by("user__display_name", "id")
+    )
+    if not judges:
+        return None
+    limits = Judge.tracks.through.objects.filter(judge__in=judges, track_id__in=ids)
+    limited = set(limits.values_list("track_id", flat=True))
+    names = [f"“{track.name}”" for track in tracks if track.pk in limited]
+    people = [judge.user.display_name or judge.user.email for judge in judges]
+    one = len(names) == 1
+    return (
+        f"{_and(names)} can't be deleted{'' if one else ' together'}: {_and(people)} "
+        f"{'judges' if len(people) == 1 else 'judge'} only {'this track' if one else 'these tracks'}. "
+        "Limit them to other tracks first, or to none."
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -7,9 +7,12 @@ import re
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.models import User
+from jams.models import Track
+from jams.services import track_delete
 from judging.models import Assignment, Award, Judge
 from judging.services import assignments_make, award_give
 from tests.factories import EntryFactory, JamFactory, JudgeFactory, PrizeFactory, TrackFactory, UserFactory
@@ -274,3 +277,78 @@ def test_changing_the_tracks_of_an_entry_keeping_its_prizes_track_is_saved(admin
 
     assert response.status_code == 302
     assert set(robot.tracks.all()) == {hardware, software}
+
+
+def _tracks_form(jam, tracks, deleted) -> dict:
+    data = {"tracks-TOTAL_FORMS": str(len(tracks)), "tracks-INITIAL_FORMS": str(len(tracks))}
+    for i, track in enumerate(tracks):
+        data.update({
+            f"tracks-{i}-id": track.pk, f"tracks-{i}-jam": jam.pk, f"tracks-{i}-name": track.name,
+            f"tracks-{i}-order": str(i), f"tracks-{i}-description": "",
+        })  # fmt: skip
+        if track in deleted:
+            data[f"tracks-{i}-DELETE"] = "on"
+    return _jam_admin_form(jam, **data)
+
+
+def test_deleting_the_only_track_judges_are_limited_to_is_refused(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    for name in ("Pat Pairs", "Jo Judge"):
+        JudgeFactory(jam=judging_jam, user=UserFactory(display_name=name)).tracks.set([hardware])
+    JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Both")).tracks.set([hardware, software])
+    JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Everywhere"))
+
+    response = admin_client.post(
+        f"/admin/jams/jam/{judging_jam.pk}/change/", _tracks_form(judging_jam, [hardware, software], [hardware])
+    )
+
+    assert response.status_code == 200
+    assert (
+        "“Hardware” can't be deleted: Jo Judge and Pat Pairs judge only this track. "
+        "Limit them to other tracks first, or to none." in text(response)
+    )
+    assert set(judging_jam.tracks.all()) == {hardware, software}
+    assert Judge.objects.filter(tracks=hardware).count() == 3
+
+
+def test_deleting_every_track_a_judge_is_limited_to_at_once_is_refused(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Pat Pairs")).tracks.set([hardware, software])
+
+    both = [hardware, software]
+    response = admin_client.post(f"/admin/jams/jam/{judging_jam.pk}/change/", _tracks_form(judging_jam, both, both))
+
+    assert response.status_code == 200
+    assert (
+        "“Hardware” and “Software” can't be deleted together: Pat Pairs judges only these tracks. "
+        "Limit them to other tracks first, or to none." in text(response)
+    )
+    assert judging_jam.tracks.count() == 2
+
+
+def test_deleting_a_track_judges_are_limited_to_with_others_is_allowed(admin_client, judging_jam):
+    hardware, software = TrackFactory(jam=judging_jam, name="Hardware"), TrackFactory(jam=judging_jam, name="Software")
+    judge = JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Pat Pairs"))
+    judge.tracks.set([hardware, software])
+    JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Everywhere"))
+
+    response = admin_client.post(
+        f"/admin/jams/jam/{judging_jam.pk}/change/", _tracks_form(judging_jam, [hardware, software], [hardware])
+    )
+
+    assert response.status_code == 302
+    assert list(judging_jam.tracks.all()) == [software]
+    assert list(judge.tracks.all()) == [software]  # narrowed, not widened
+
+
+def test_track_delete_service_refuses_the_only_track_of_a_judge(judging_jam):
+    hardware = TrackFactory(jam=judging_jam, name="Hardware")
+    JudgeFactory(jam=judging_jam, user=UserFactory(display_name="Pat Pairs")).tracks.set([hardware])
+
+    with pytest.raises(ValidationError) as refused:
+        track_delete(track=hardware)
+
+    assert refused.value.messages == [
+        "“Hardware” can't be deleted: Pat Pairs judges only this track. Limit them to other tracks first, or to none."
+    ]
+    assert Track.objects.filter(pk=hardware.pk).exists()
