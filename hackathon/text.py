@@ -39,3 +39,9 @@ def _is_control(char: str) -> bool:
 def has_nul(value: str) -> bool:
     """PostgreSQL can't store U+0000 in text: a query or row carrying it fails."""
     return "\x00" in value
+
+
+def is_id(value: object) -> bool:
+    """Whether `value` (a query or form string) reads as a row id: ASCII digits only.
+    str.isdigit() alone also takes "²" or "①", which int() and the database refuse."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()

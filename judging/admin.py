@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from hackathon.exports import csv_safe
+from hackathon.text import is_id
 from jams.admin import SHORT_TEXT, FitsALaptop, name_and_email
 from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam, Track
@@ -161,7 +162,7 @@ class JudgeAddForm(forms.ModelForm):
             # jam's own when the page was opened for one, ?jam=<id>); clean() holds them to it.
             tracks = Track.objects.select_related("jam").order_by("jam__title", "jam_id", "order", "id")
             jam_id = self.initial.get("jam")
-            if not self.is_bound and str(jam_id).isdigit():
+            if not self.is_bound and is_id(str(jam_id)):
                 tracks = tracks.filter(jam_id=jam_id)
             self.fields["tracks"].queryset = tracks
             self.fields["tracks"].label_from_instance = lambda track: f"{track.jam.title} — {track.name}"
@@ -300,7 +301,7 @@ class JudgeAdmin(FitsALaptop, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             jam_id = request.GET.get("jam", "")
-            tracks = Track.objects.filter(jam_id=jam_id) if jam_id.isdigit() else Track.objects.all()
+            tracks = Track.objects.filter(jam_id=jam_id) if is_id(jam_id) else Track.objects.all()
             limit = ["tracks"] if tracks.exists() else []
             return ["jam", "email", "display_name", "max_entries", *limit]
         return ["jam", "user", "max_entries", "tracks", "excluded_from_results", "removed_at"]
@@ -558,12 +559,12 @@ def _uncertainty_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
 
 def _award_from_post(request: HttpRequest, jam: Jam) -> HttpResponse:
     prize_id = request.POST.get("prize", "")
-    if not prize_id.isdigit():
+    if not is_id(prize_id):
         messages.error(request, "Choose a prize first, then click “Award”.")
         return redirect(request.path)
     prize = get_object_or_404(Prize.objects.select_related("jam"), jam=jam, pk=prize_id)
     entry_id = request.POST.get("entry", "")
-    if not entry_id.isdigit():
+    if not is_id(entry_id):
         # Hand-made or stale forms: an entry id that is no number would fail the query.
         messages.error(request, f"Choose an entry for “{prize.name}”, then click “Award”; nothing was changed.")
         return redirect(request.path)

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from hackathon.exports import csv_safe
+from hackathon.text import is_id
 from jams.admin import FitsALaptop
 from jams.forms import JamZoneTimesForm
 from jams.models import Track
@@ -194,7 +195,7 @@ class EntryAdminForm(JamZoneTimesForm):
         if not self.is_bound:
             return self.instance.jam.timezone if self.instance.jam_id else None
         team_id = str(self.data.get(self.add_prefix("team"), ""))
-        if not team_id.isdigit():
+        if not is_id(team_id):
             return None  # the team field refuses it
         zone = Team.objects.filter(pk=team_id).values_list("jam__timezone", flat=True).first()
         return self._known_zone(zone)
@@ -209,12 +210,12 @@ class TrackFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         jam_id = request.GET.get("jam__id__exact", "")
         tracks = Track.objects.select_related("jam").order_by("jam__title", "order", "id")
-        if jam_id.isdigit():
+        if is_id(jam_id):
             return [(str(track.pk), track.name) for track in tracks.filter(jam_id=jam_id)]
         return [(str(track.pk), f"{track.jam.title}: {track.name}") for track in tracks]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if is_id(self.value()):
             return queryset.filter(tracks__id=self.value())
         return queryset
 

@@ -247,7 +247,7 @@ def test_results_award_without_a_prize_chosen_says_so(client, organizer, judging
     assert not Award.objects.exists()
 
 
-@pytest.mark.parametrize("entry", ["abc", "", "1.5", "-1"])
+@pytest.mark.parametrize("entry", ["abc", "", "1.5", "-1", "²", "①"])
 @pytest.mark.parametrize("remove", [False, True])
 def test_results_award_with_an_entry_that_is_no_number_says_so(client, organizer, judging_jam, scored, entry, remove):
     prize = PrizeFactory(jam=judging_jam, name="First place")
