@@ -138,10 +138,14 @@ def celery_worker(celery_worker_process, transactional_db, redis_url, s3_storage
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = redis_url
     yield celery_worker_process
-    queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
-    if not services.wait_for_worker_idle(celery_app, broker_url=redis_url, queue=queue):
+    try:
+        idle = services.wait_for_worker_idle(
+            celery_app, broker_url=redis_url, queue=django_settings.CELERY_TASK_DEFAULT_QUEUE
+        )
+    finally:  # the next tests run tasks in-process again, whatever happened here
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+    if not idle:
         pytest.fail("the Celery worker was still busy 60 s after the test; its tables cannot be emptied")
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
 
 
 # Browser -------------------------------------------------------------------------------

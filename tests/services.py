@@ -376,23 +376,32 @@ def start_celery_worker(*, env: dict[str, str], log_path: Path, queue: str, pool
 
 
 def wait_for_worker_idle(app, *, broker_url: str, queue: str, timeout: float = 60) -> bool:
-    """Wait until the worker has nothing waiting in its queue, prefetched or running.
+    """Wait until the worker has nothing waiting in its queue, prefetched or running, twice
+    in a row.
 
     Called before a test's tables are emptied: a job the test set off and did not wait for
     (a share card drawn after the thumbnails it waited for) holds rows in a transaction,
     and the flush's TRUNCATE, locking table after table, can deadlock with it. The solo
-    pool answers control messages only between jobs, so an answer means none is running."""
+    pool answers control messages only between jobs, so an answer means none is running;
+    the queue is read again after the answer (a job that just ended may have queued
+    another), and a second reading a moment later catches one the worker took meanwhile."""
     import redis
 
     client = redis.Redis.from_url(broker_url)
 
-    def idle() -> bool:
+    def idle_once() -> bool:
         if client.llen(queue):
             return False
         with app.connection_for_write(broker_url) as connection:
             inspect = app.control.inspect(destination=[worker_name()], timeout=1, connection=connection)
             replies = inspect.reserved() or {}
-        return worker_name() in replies and not replies[worker_name()]
+        return worker_name() in replies and not replies[worker_name()] and not client.llen(queue)
+
+    def idle() -> bool:
+        if not idle_once():
+            return False
+        time.sleep(0.2)
+        return idle_once()
 
     try:
         return wait_until(idle, timeout=timeout, interval=0.2)
