@@ -35,6 +35,7 @@ class PairwisePage:
     comparisons_made: int
     undo_until: datetime | None  # the last vote or skip can be undone until then
     undo_choice: str | None  # which: the undo form says, so a second tap undoes nothing more
+    changed: bool = False  # an entry of theirs can't be judged by them any more: shown neither
 
 
 def last_choice(*, judge: Judge) -> Comparison | Skip | None:
@@ -50,8 +51,18 @@ def choice_key(choice: Comparison | Skip) -> str:
     return f"{'skip' if isinstance(choice, Skip) else 'vote'}-{choice.pk}"
 
 
+def place_changed(*, judge: Judge, state: PairwiseJudge | None) -> bool:
+    """Whether an entry the judge stands at (seen before, or sent to) can't be judged by
+    them any more: an organizer marked a conflict, the team withdrew it, their tracks
+    changed. One query, none without entries."""
+    ids = {pk for pk in (state.previous_id, state.current_id) if pk} if state else set()
+    if not ids:
+        return False
+    return entries_for_judge(judge=judge).filter(pk__in=ids).count() != len(ids)
+
+
 def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
-    """What the judge's page shows. Three queries, however many entries the jam has."""
+    """What the judge's page shows. Four queries, however many entries the jam has."""
     now = now or timezone.now()
     state = (
         PairwiseJudge.objects.filter(judge=judge)
@@ -62,12 +73,14 @@ def pairwise_page(*, judge: Judge, now: datetime | None = None) -> PairwisePage:
     undo_until = undo_choice = None
     if last is not None and last.created_at + UNDO_WINDOW > now:
         undo_until, undo_choice = last.created_at + UNDO_WINDOW, choice_key(last)
+    changed = place_changed(judge=judge, state=state)
     return PairwisePage(
-        previous=state.previous if state else None,
-        current=state.current if state else None,
+        previous=state.previous if state and not changed else None,
+        current=state.current if state and not changed else None,
         comparisons_made=state.comparisons_made if state else 0,
         undo_until=undo_until,
         undo_choice=undo_choice,
+        changed=changed,
     )
 
 

@@ -37,6 +37,7 @@ from .pairwise_selectors import (
     pair_compared,
     pair_refusal,
     pairwise_candidates,
+    place_changed,
 )
 from .selectors import entries_for_judge
 from .services import NotAllowed, check_judging_open
@@ -119,8 +120,13 @@ def _judgeable(judge: Judge, entry_id: int | None) -> Entry | None:
 @transaction.atomic
 def pairwise_next(*, judge: Judge, current_id: int | None, now: datetime | None = None) -> PairwiseJudge:
     """Send the judge to an entry: their first (they have none, or saw every entry there
-    was), or, once they have seen their first (`current_id`), the one to compare it with."""
+    was), or, once they have seen their first (`current_id`), the one to compare it with.
+    When an entry they stand at can't be judged by them any more, their place is mended
+    instead (_place_mend), as their page offered."""
     _jam, state = _lock(judge, now or timezone.now())
+    if place_changed(judge=judge, state=state):  # the page said so, and offered to go on
+        _place_mend(judge, state)
+        return state
     if state.current_id is None:
         _send_on(judge, state, _judgeable(judge, state.previous_id))
     elif state.previous_id is None and current_id == state.current_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from jams.models import Track
@@ -139,3 +140,24 @@ def test_a_vote_that_waited_while_the_judge_was_left_out_moves_no_figures(judge,
 
     assert Comparison.objects.count() == 1  # kept, as their other votes are
     assert set(PairwiseEntry.objects.values_list("mu", flat=True)) == {0.0}
+
+
+def test_the_page_hides_an_entry_that_went_and_go_on_mends_the_pair(client, judge, entries):
+    state = start_pair(judge)
+    kept, gone = state.previous_id, state.current_id
+    withdraw(gone)
+    gone_title = Entry.objects.get(pk=gone).title
+    client.force_login(judge.user)
+    page_url = reverse("judging:pairwise", kwargs={"slug": judge.jam.slug})
+
+    page = client.get(page_url).text
+
+    assert 'data-testid="pairwise-changed"' in page and "Your pair has changed" in page
+    assert gone_title not in page and 'data-testid="pairwise-vote"' not in page
+
+    client.post(reverse("judging:pairwise_next", kwargs={"slug": judge.jam.slug}))
+
+    state = state_of(judge)
+    assert state.previous_id == kept and state.current_id not in (None, kept, gone)
+    page = client.get(page_url).text
+    assert "Your pair has changed" not in page and 'data-testid="pairwise-vote"' in page

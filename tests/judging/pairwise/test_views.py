@@ -22,8 +22,9 @@ from tests.querycount import count_queries
 pytestmark = pytest.mark.django_db
 
 # The judge's page: session, user, jam, judge, their state with both entries, their last
-# vote and their last skip (the undo button is for the later of the two).
-PAGE_QUERIES = 7
+# vote and their last skip (the undo button is for the later of the two), and whether they
+# may still judge both entries.
+PAGE_QUERIES = 8
 # A vote: the page's first four, the jam's lock, the judge read again under it, the checks,
 # the vote, the figures, the choice of the next entry, the state; then the message's titles
 # come from the same rows.
