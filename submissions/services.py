@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -382,10 +383,26 @@ def _entry_apply_text(entry: Entry, team: Team, data: dict) -> None:
         _team_rename(team, data["team_name"])
 
 
+# Why an entry may not be put in some tracks, from apps above submissions, which it never
+# imports: each check takes the entry and its new tracks and returns a refusal or None.
+# judging registers one (judging/apps.py): an entry that won a track's prize stays in it.
+_entry_tracks_checks: list[Callable[..., str | None]] = []  # called as check(entry=, tracks=)
+
+
+def entry_tracks_check_register(check: Callable[..., str | None]) -> None:
+    if check not in _entry_tracks_checks:
+        _entry_tracks_checks.append(check)
+
+
 def entry_tracks_set(*, entry: Entry, tracks: list[Track]) -> None:
     """Put the entry in these tracks of its jam: one, or several where the jam allows.
-    Raises ValidationError (on "tracks") for a track of another jam or one too many."""
+    Raises ValidationError (on "tracks") for a track of another jam, one too many, or a
+    change a registered check refuses (a track whose prize the entry won)."""
     entry_tracks_check(jam=entry.jam, tracks=tracks)
+    if entry.pk:
+        for check in _entry_tracks_checks:
+            if refusal := check(entry=entry, tracks=tracks):
+                raise ValidationError({"tracks": refusal})
     entry.tracks.set(tracks)
 
 

@@ -165,3 +165,28 @@ def test_after_the_close_the_entry_form_shows_the_chosen_track(client):
 
     assert 'data-testid="submissions-closed"' in page
     assert "<dt>Track</dt><dd>Evals</dd>" in page
+
+
+def test_editing_an_entry_out_of_the_track_of_a_prize_it_won_is_refused(member_client, member, running_jam, tracks):
+    """Awarded early, while submissions are still open: the team's edit may not take the
+    entry out of the prize's track (judging's check, registered with entry_tracks_set)."""
+    from judging.models import Award
+    from tests.factories import PrizeFactory
+
+    interp, evals = tracks
+    member_client.post(submit_url(running_jam), entry_form(slides=slides(), tracks=interp.pk))
+    entry = Entry.objects.get()
+    prize = PrizeFactory(jam=running_jam, name="Best interpretability", track=interp)
+    Award.objects.create(prize=prize, entry=entry)
+
+    edit = entry_form(title="Renamed", tracks=evals.pk, version=entry.version)
+    response = member_client.post(submit_url(running_jam), edit)
+
+    assert response.status_code == 400  # the form again, as for any refusal
+    assert "won “Best interpretability”, a prize of the “Interpretability” track: keep it in that track" in text(
+        response
+    )
+    entry.refresh_from_db()
+    assert list(entry.tracks.all()) == [interp]
+    assert entry.title != "Renamed"  # nothing of the edit saved
+    assert 'value="Renamed"' in text(response)  # what was typed is kept
