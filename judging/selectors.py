@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from jams.models import Jam, SignUp, Track
 from submissions.models import Entry, TeamMembership
+from submissions.services import join_words
 
 from . import crowd_bt
 from .models import (
@@ -483,11 +484,7 @@ def track_delete_refusal(tracks: list[Track]) -> str | None:
     people = [judge.user.display_name or judge.user.email for judge in judges]
     one = len(names) == 1
     return (
-        f"{_and(names)} can't be deleted{'' if one else ' together'}: {_and(people)} "
+        f"{join_words(names)} can't be deleted{'' if one else ' together'}: {join_words(people)} "
         f"{'judges' if len(people) == 1 else 'judge'} only {'this track' if one else 'these tracks'}. "
         "Limit them to other tracks first, or to none."
     )
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -18,6 +18,7 @@ from jams.models import Jam, Track
 from jams.times import format_jam_time
 from outbox.services import outbox_add, outbox_add_many
 from submissions.models import Entry
+from submissions.services import join_words
 
 from .assignment import JudgeSlot, top_up, track_barred
 from .invitations import Invitation
@@ -450,11 +451,6 @@ def award_refusal(*, prize: Prize, entry: Entry) -> str | None:
     return None
 
 
-def _titles(entries: list[Entry]) -> str:
-    names = [f"“{entry.title}”" for entry in entries]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def prize_track_refusal(*, prize: Prize, track: Track | None) -> str | None:
     """Why this prize may not become a prize of `track` (None: of the whole jam), or None:
     an entry it went to is not in that track, and the results would list it there."""
@@ -470,7 +466,8 @@ def prize_track_refusal(*, prize: Prize, track: Track | None) -> str | None:
     if not outside:
         return None
     return (
-        f"“{prize.name}” went to {_titles(outside)}, not in the “{track.name}” track: remove "
+        f"“{prize.name}” went to {join_words([f'“{entry.title}”' for entry in outside])}, not in the "
+        f"“{track.name}” track: remove "
         f"{'that award' if len(outside) == 1 else 'those awards'} first, or pick a track "
         f"{'it is' if len(outside) == 1 else 'they are'} in."
     )
