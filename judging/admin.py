@@ -21,9 +21,6 @@ from hackathon.text import is_id
 from jams.admin import SHORT_TEXT, FitsALaptop, name_and_email
 from jams.admin import JamAdmin as JamBaseAdmin
 from jams.models import Jam, Track
-from submissions.admin import EntryAdmin as EntryBaseAdmin
-from submissions.admin import EntryAdminForm as EntryBaseForm
-from submissions.models import Entry
 
 from .models import Assignment, Award, Conflict, Criterion, Judge, Prize, Review
 from .pairwise_selectors import pairwise_judges
@@ -36,7 +33,6 @@ from .services import (
     award_refusal,
     award_remove,
     conflict_mark,
-    entry_tracks_refusal,
     judge_add,
     judge_reinstate,
     judge_remove,
@@ -774,27 +770,3 @@ class JamAdmin(JamBaseAdmin):
 
 admin.site.unregister(Jam)
 admin.site.register(Jam, JamAdmin)
-
-
-class EntryForm(EntryBaseForm):
-    """The entry's page, with judging's check on its tracks: an entry that won a track's
-    prize stays in that track while it holds the prize (entry_tracks_refusal)."""
-
-    def clean(self):
-        cleaned = super().clean()
-        if not (self.instance.pk and "tracks" in self.changed_data and "tracks" in cleaned):
-            return cleaned
-        if refusal := entry_tracks_refusal(entry=self.instance, tracks=list(cleaned["tracks"])):
-            self.add_error("tracks", refusal)
-        return cleaned
-
-
-class EntryAdmin(EntryBaseAdmin):
-    """Entries' admin with judging's checks; it replaces submissions' registration as the
-    jam's does jams', so submissions never imports judging."""
-
-    form = EntryForm
-
-
-admin.site.unregister(Entry)
-admin.site.register(Entry, EntryAdmin)

@@ -184,9 +184,9 @@ class EntryAdminForm(JamZoneTimesForm):
         cleaned = super().clean()
         tracks = list(cleaned.get("tracks") or [])
         team = cleaned.get("team")
-        if team and tracks:
+        if team and "tracks" in cleaned:
             try:
-                entry_tracks_check(jam=team.jam, tracks=tracks)
+                entry_tracks_check(jam=team.jam, tracks=tracks, entry=self.instance)
             except ValidationError as error:
                 self.add_error("tracks", error.message_dict["tracks"])
         return cleaned

@@ -396,17 +396,15 @@ def entry_tracks_check_register(check: Callable[..., str | None]) -> None:
 
 def entry_tracks_set(*, entry: Entry, tracks: list[Track]) -> None:
     """Put the entry in these tracks of its jam: one, or several where the jam allows.
-    Raises ValidationError (on "tracks") for a track of another jam, one too many, or a
-    change a registered check refuses (a track whose prize the entry won)."""
-    entry_tracks_check(jam=entry.jam, tracks=tracks)
-    if entry.pk:
-        for check in _entry_tracks_checks:
-            if refusal := check(entry=entry, tracks=tracks):
-                raise ValidationError({"tracks": refusal})
+    Raises ValidationError (on "tracks") as entry_tracks_check."""
+    entry_tracks_check(jam=entry.jam, tracks=tracks, entry=entry)
     entry.tracks.set(tracks)
 
 
-def entry_tracks_check(*, jam: Jam, tracks: list[Track]) -> None:
+def entry_tracks_check(*, jam: Jam, tracks: list[Track], entry: Entry | None = None) -> None:
+    """Raises ValidationError (on "tracks") for a track of another jam, one too many, or,
+    for an existing `entry`, a change a registered check refuses (leaving the track of a
+    prize it won). The entry form's service and the entry's admin page both ask it."""
     foreign = [track for track in tracks if track.jam_id != jam.pk]
     if foreign:
         raise ValidationError(
@@ -414,6 +412,10 @@ def entry_tracks_check(*, jam: Jam, tracks: list[Track]) -> None:
         )
     if len(tracks) > 1 and not jam.multiple_tracks_allowed:
         raise ValidationError({"tracks": f"{jam.title} lets an entry enter one track only: pick one."})
+    if entry is not None and entry.pk:
+        for check in _entry_tracks_checks:
+            if refusal := check(entry=entry, tracks=tracks):
+                raise ValidationError({"tracks": refusal})
 
 
 def _check_track_chosen(entry: Entry) -> None:
