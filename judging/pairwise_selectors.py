@@ -15,7 +15,7 @@ from submissions.models import Entry
 
 from . import crowd_bt
 from .models import Comparison, Judge, PairwiseEntry, PairwiseJudge, Skip
-from .selectors import entries_for_judge, judge_may_see
+from .selectors import entries_for_judge
 
 UNDO_WINDOW = timedelta(minutes=1)
 
@@ -95,9 +95,10 @@ def pair_refusal(*, judge: Judge, first: Entry, second: Entry) -> str | None:
     be an entry they may judge at all (not their team's, no conflict, in their tracks: as
     for reviews), and the two must share a track (one they judge, if limited). An entry in
     no track (tracks added after it, or its track deleted) pairs with any, for a judge
-    limited to none. One query more for the tracks, two where the judge is limited."""
+    limited to none. Two queries, three where the judge is limited."""
+    judgeable = set(entries_for_judge(judge=judge).filter(pk__in=[first.pk, second.pk]).values_list("pk", flat=True))
     for entry in (first, second):
-        if entry.jam_id != judge.jam_id or not judge_may_see(judge=judge, entry=entry):
+        if entry.pk not in judgeable:
             return (
                 f"You can't judge “{entry.title}”: it is your team's, you have a conflict with it, "
                 "or it isn't in this jam. Nothing was recorded."

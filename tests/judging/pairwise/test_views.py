@@ -28,8 +28,8 @@ PAGE_QUERIES = 8
 # A vote: the page's first four, the jam's lock, the judge read again under it, the checks,
 # the vote, the figures, the choice of the next entry, the state; then the message's titles
 # come from the same rows.
-VOTE_QUERIES = 30  # one of them the judge's votes, to re-read their reliability for the next pair
-VOTE_QUERIES_WITH_TRACKS = 31  # the judge's tracks once more, in the check (the entries' in one query)
+VOTE_QUERIES = 29  # one of them the judge's votes, to re-read their reliability for the next pair
+VOTE_QUERIES_WITH_TRACKS = 30  # the judge's tracks once more, in the check (the entries' in one query)
 
 
 def url(jam, name="pairwise") -> str:
