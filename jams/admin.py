@@ -31,6 +31,7 @@ class FitsALaptop:
 
     class Media:
         css = {"all": ["css/admin-layout.css"]}
+        js = ["js/admin-open-errors.js"]  # a collapsed part holding an error opens
 
     def get_list_display(self, request: HttpRequest):
         columns = super().get_list_display(request)

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from judging.models import Assignment, Award, Comparison, Conflict
 from judging.services import review_save
@@ -301,3 +302,25 @@ def test_pairwise_results_page_fits_a_laptop_screen(live_server, organizer_page,
 
     assert not problems, "\n".join(problems)
     assert "Mechanistic interpretability of sparse autoencoder features, part 0" in organizer_page.content()
+
+
+def test_an_error_in_a_collapsed_inline_opens_it(live_server, organizer_page, shots):
+    """The jam page's Tracks inline is collapsed; deleting the only track a judge is
+    limited to is refused there, and the inline opens so the refusal can be read."""
+    jam = JamFactory.running(title="Sprint")
+    hardware = TrackFactory(jam=jam, name="Hardware")
+    TrackFactory(jam=jam, name="Software")
+    JudgeFactory(jam=jam, user=UserFactory(display_name="Tess Tracks")).tracks.set([hardware])
+    page = organizer_page
+    page.goto(f"{live_server.url}/admin/jams/jam/{jam.pk}/change/")
+    page.get_by_text("Tracks (2)").click()
+    page.locator("input[name$='-name'][value='Hardware']").wait_for()
+    index = page.locator("input[name^='tracks-'][name$='-name']").evaluate_all(
+        "inputs => inputs.findIndex(input => input.value === 'Hardware')"
+    )
+    page.check(f"input[name='tracks-{index}-DELETE']")
+    page.click("input[name=_save]")
+
+    refusal = page.get_by_text("“Hardware” can't be deleted: Tess Tracks judges only this track.")
+    expect(refusal).to_be_visible()
+    page.screenshot(path=str(shots / "jam-track-delete-refused.png"), full_page=True)
